@@ -1,0 +1,144 @@
+"""Wire codec: split a request line, and write compact ASCII JSON.
+
+Both directions are plain synchronous functions, byte-identical on CPython
+and MicroPython.  ``json.dumps`` is not used for output because the two
+runtimes differ (dict order, non-ASCII and DEL escaping, ``nan``), and
+``json.loads`` on CPython is told to refuse ``NaN``/``Infinity``.
+"""
+
+import json
+import sys
+
+from secop.errors import SECoPError
+
+_CPYTHON = sys.implementation.name == 'cpython'
+
+
+def _refuse_constant(name):
+    raise ValueError('%s is not JSON' % name)
+
+
+def parse_json(text):
+    """Decode the data part of a request; an empty part means ``null``."""
+    if not text:
+        return None
+    try:
+        if _CPYTHON:
+            return json.loads(text, parse_constant=_refuse_constant)
+        return json.loads(text)
+    except MemoryError:
+        raise
+    except Exception:  # ValueError, and RecursionError on CPython for deep nesting
+        raise SECoPError('BadJSON', 'data part is not valid JSON')
+
+
+def split_request(line):
+    """Split ``action [specifier [data]]`` on the first two spaces only."""
+    action, _, rest = line.partition(' ')
+    specifier, _, data = rest.partition(' ')
+    return action, specifier, data.strip()
+
+
+def is_printable_ascii(text):
+    """True for a string of printable ASCII without spaces (safe to echo)."""
+    for ch in text:
+        if not '!' <= ch <= '~':
+            return False
+    return True
+
+
+def message(action, specifier='', data=None):
+    """One outgoing line, LF included; ``data`` is already JSON text."""
+    if data is None:
+        return '%s %s\n' % (action, specifier) if specifier else action + '\n'
+    return '%s %s %s\n' % (action, specifier, data)
+
+
+def qualifiers(t_ms):
+    """The qualifier object: ``{"t":<unix s>.<ms>}``, or ``{}`` without a clock."""
+    if t_ms is None:
+        return '{}'
+    return '{"t":%d.%03d}' % (t_ms // 1000, t_ms % 1000)
+
+
+def error_report(name, text, t_ms=None):
+    return '[%s,%s,%s]' % (encode_str(name), encode_str(text), qualifiers(t_ms))
+
+
+def _escape_char(ch):
+    code = ord(ch)
+    if ch == '"':
+        return '\\"'
+    if ch == '\\':
+        return '\\\\'
+    if ch == '\n':
+        return '\\n'
+    if ch == '\r':
+        return '\\r'
+    if ch == '\t':
+        return '\\t'
+    if 0x20 <= code < 0x7f:
+        return ch
+    if code > 0xffff:
+        code -= 0x10000
+        return '\\u%04x\\u%04x' % (0xd800 | (code >> 10), 0xdc00 | (code & 0x3ff))
+    return '\\u%04x' % code
+
+
+def encode_str(text):
+    """JSON string literal in pure ASCII; the fast path allocates only the result."""
+    raw = text.encode()
+    if len(raw) == len(text) and b'"' not in raw and b'\\' not in raw and b'\x7f' not in raw:
+        for byte in raw:
+            if byte < 0x20:
+                break
+        else:
+            return '"%s"' % text
+    return '"%s"' % ''.join(_escape_char(ch) for ch in text)
+
+
+def encode(value):
+    """Compact ASCII JSON of a plain value (None, bool, int, float, str, list, tuple, dict).
+
+    Dict keys are written in sorted order so both runtimes agree; a
+    non-finite float raises ValueError, because NaN and Infinity are not JSON.
+    """
+    if value is None:
+        return 'null'
+    if value is True:
+        return 'true'
+    if value is False:
+        return 'false'
+    kind = type(value)
+    if kind is int:
+        return str(value)
+    if kind is float:
+        if value != value or value in (_INF, -_INF):
+            raise ValueError('non-finite number')
+        return repr(value)
+    if kind is str:
+        return encode_str(value)
+    if kind is list or kind is tuple:
+        return '[%s]' % ','.join(encode(item) for item in value)
+    if kind is dict:
+        return '{%s}' % ','.join(
+            '%s:%s' % (encode_str(key), encode(value[key])) for key in sorted(value))
+    raise TypeError('cannot encode %s' % kind.__name__)
+
+
+def encode_pairs(pairs):
+    """A JSON object from ordered ``(key, value)`` pairs; values that are
+    ``Raw`` are inserted as they are (already encoded JSON)."""
+    return '{%s}' % ','.join(
+        '%s:%s' % (encode_str(key), val.text if type(val) is Raw else encode(val))
+        for key, val in pairs)
+
+
+class Raw:
+    """JSON text that ``encode_pairs`` inserts without re-encoding."""
+
+    def __init__(self, text):
+        self.text = text
+
+
+_INF = float('inf')

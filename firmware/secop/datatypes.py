@@ -1,0 +1,465 @@
+"""SECoP datatypes: validate incoming values, encode outgoing ones, describe themselves.
+
+``validate(value)`` takes a decoded JSON value and returns the internal
+value or raises SECoPError with WrongType (wrong JSON type or shape) or
+RangeError (right type, outside the limits).  ``encode(value)`` gives the
+JSON text of an internal value, ``describe()`` the datainfo as JSON text.
+``bool`` is checked before ``int`` everywhere: on MicroPython
+``isinstance(True, int)`` is False, on CPython it is True.
+"""
+
+import binascii
+
+from secop.codec import Raw, encode, encode_pairs, encode_str
+from secop.errors import SECoPError
+
+_INF = float('inf')
+_BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
+
+
+def _wrong(text):
+    return SECoPError('WrongType', text)
+
+
+def _range(text):
+    return SECoPError('RangeError', text)
+
+
+def _is_number(value):
+    kind = type(value)
+    return kind is int or kind is float
+
+
+def _is_whole(value):
+    kind = type(value)
+    return kind is int or (kind is float and value == value and value not in (_INF, -_INF)
+                           and value == int(value))
+
+
+def _clamp_zero(low, high):
+    """The value nearest to zero within [low, high]: a harmless default."""
+    return low if low > 0 else (high if high < 0 else 0)
+
+
+def _num(value):
+    """Shortest readable text of a limit for error messages (0.0 -> 0)."""
+    if type(value) is float and value == int(value) and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value)
+
+
+class DataType:
+    """Base class; subclasses set ``TYPE`` and extend ``_props``."""
+
+    TYPE = ''
+    default = None
+
+    def _props(self):
+        return ()
+
+    def describe(self):
+        return encode_pairs((('type', self.TYPE),) + tuple(self._props()))
+
+    def encode(self, value):
+        return encode(value)
+
+    def check_limits(self, value):
+        """Validate a value that comes from inside the node (same rules)."""
+        return self.validate(value)
+
+
+class _Numeric(DataType):
+    """Shared min/max/unit/fmtstr handling of double and scaled."""
+
+    def _check_range(self, value, shown):
+        if (self.min is not None and value < self.min) or (self.max is not None and value > self.max):
+            raise _range('%s must be between %s and %s' % (
+                _num(shown), _num(self._shown_min()), _num(self._shown_max())))
+
+    def _unit_props(self):
+        props = []
+        if self.unit:
+            props.append(('unit', self.unit))
+        if self.fmtstr:
+            props.append(('fmtstr', self.fmtstr))
+        if self.absolute_resolution is not None:
+            props.append(('absolute_resolution', self.absolute_resolution))
+        if self.relative_resolution is not None:
+            props.append(('relative_resolution', self.relative_resolution))
+        return props
+
+
+class Double(_Numeric):
+    TYPE = 'double'
+    default = 0.0
+
+    def __init__(self, min=None, max=None, unit='', fmtstr='', absolute_resolution=None,
+                 relative_resolution=None):
+        self.min = None if min is None else float(min)
+        self.max = None if max is None else float(max)
+        self.unit = unit
+        self.fmtstr = fmtstr
+        self.absolute_resolution = absolute_resolution
+        self.relative_resolution = relative_resolution
+        if self.min is not None and self.min > 0:
+            self.default = self.min
+
+    def _shown_min(self):
+        return self.min
+
+    def _shown_max(self):
+        return self.max
+
+    def validate(self, value):
+        if not _is_number(value):
+            raise _wrong('expected a number, got %s' % encode_type(value))
+        value = float(value)
+        if value != value or value in (_INF, -_INF):
+            raise _range('value must be finite')
+        self._check_range(value, value)
+        return value
+
+    def encode(self, value):
+        return encode(float(value))
+
+    def _props(self):
+        props = []
+        if self.min is not None:
+            props.append(('min', self.min))
+        if self.max is not None:
+            props.append(('max', self.max))
+        return props + self._unit_props()
+
+
+class Scaled(_Numeric):
+    """An integer on the wire, ``int * scale`` inside the node."""
+
+    TYPE = 'scaled'
+
+    def __init__(self, scale, min, max, unit='', fmtstr='', absolute_resolution=None,
+                 relative_resolution=None):
+        self.scale = scale
+        self.min = int(min)
+        self.max = int(max)
+        self.unit = unit
+        self.fmtstr = fmtstr
+        self.absolute_resolution = absolute_resolution
+        self.relative_resolution = relative_resolution
+        self.default = _clamp_zero(self.min, self.max) * scale
+
+    def _shown_min(self):
+        return self.min
+
+    def _shown_max(self):
+        return self.max
+
+    def validate(self, value):
+        if not _is_whole(value):
+            raise _wrong('expected an integer, got %s' % encode_type(value))
+        value = int(value)
+        self._check_range(value, value)
+        return value * self.scale
+
+    def check_limits(self, value):
+        return self.validate(self.to_wire(value))
+
+    def to_wire(self, value):
+        return int(round(value / self.scale))
+
+    def encode(self, value):
+        return str(self.to_wire(value))
+
+    def _props(self):
+        return [('scale', self.scale), ('min', self.min), ('max', self.max)] + self._unit_props()
+
+
+class Int(DataType):
+    TYPE = 'int'
+
+    def __init__(self, min=-(1 << 24), max=1 << 24, unit=''):
+        self.min = min
+        self.max = max
+        self.unit = unit
+        self.default = _clamp_zero(min, max)
+
+    def validate(self, value):
+        if not _is_whole(value):
+            raise _wrong('expected an integer, got %s' % encode_type(value))
+        value = int(value)
+        if not self.min <= value <= self.max:
+            raise _range('%d must be between %d and %d' % (value, self.min, self.max))
+        return value
+
+    def _props(self):
+        props = [('min', self.min), ('max', self.max)]
+        if self.unit:
+            props.append(('unit', self.unit))
+        return props
+
+
+class Bool(DataType):
+    TYPE = 'bool'
+    default = False
+
+    def validate(self, value):
+        if value is True or value is False:
+            return value
+        if type(value) is int and value in (0, 1):
+            return value == 1
+        raise _wrong('expected true or false, got %s' % encode_type(value))
+
+    def encode(self, value):
+        return 'true' if value else 'false'
+
+
+class Enum(DataType):
+    """Members given as ordered ``(name, number)`` pairs; names accepted on input."""
+
+    TYPE = 'enum'
+
+    def __init__(self, *members):
+        self.members = members
+        self.default = members[0][1]
+
+    def validate(self, value):
+        if type(value) is str:
+            for name, number in self.members:
+                if name == value:
+                    return number
+            raise _range('%s is not a member of %s' % (encode_str(value), self._names()))
+        if not _is_whole(value):
+            raise _wrong('expected an enum member (number or name), got %s' % encode_type(value))
+        value = int(value)
+        for _, number in self.members:
+            if number == value:
+                return number
+        raise _range('%d is not a member of %s' % (value, self._names()))
+
+    def name_of(self, number):
+        for name, num in self.members:
+            if num == number:
+                return name
+        return str(number)
+
+    def _names(self):
+        return '{%s}' % ', '.join('%s=%d' % pair for pair in self.members)
+
+    def _props(self):
+        return (('members', Raw(encode_pairs(self.members))),)
+
+
+class String(DataType):
+    TYPE = 'string'
+    default = ''
+
+    def __init__(self, maxchars=None, minchars=0, isUTF8=False):
+        self.maxchars = maxchars
+        self.minchars = minchars
+        self.isUTF8 = isUTF8
+
+    def validate(self, value):
+        if type(value) is not str:
+            raise _wrong('expected a string, got %s' % encode_type(value))
+        length = len(value)
+        if self.maxchars is not None and length > self.maxchars:
+            raise _range('string longer than %d characters' % self.maxchars)
+        if length < self.minchars:
+            raise _range('string shorter than %d characters' % self.minchars)
+        if not self.isUTF8 and len(value.encode()) != length:
+            raise _range('only ASCII characters are allowed')
+        return value
+
+    def _props(self):
+        props = []
+        if self.maxchars is not None:
+            props.append(('maxchars', self.maxchars))
+        if self.minchars:
+            props.append(('minchars', self.minchars))
+        if self.isUTF8:
+            props.append(('isUTF8', True))
+        return props
+
+
+class Blob(DataType):
+    """Bytes inside the node, base64 on the wire."""
+
+    TYPE = 'blob'
+    default = b''
+
+    def __init__(self, maxbytes, minbytes=0):
+        self.maxbytes = maxbytes
+        self.minbytes = minbytes
+
+    def validate(self, value):
+        if type(value) is not str:
+            raise _wrong('expected a base64 string, got %s' % encode_type(value))
+        # a2b_base64 skips characters outside the alphabet: check them first
+        if len(value) % 4 or value.rstrip('=').strip(_BASE64) or value[-3:].count('=') != \
+                len(value) - len(value.rstrip('=')):
+            raise _wrong('invalid base64')
+        try:
+            raw = binascii.a2b_base64(value)
+        except Exception:
+            raise _wrong('invalid base64')
+        return self.check_limits(raw)
+
+    def check_limits(self, raw):
+        if not self.minbytes <= len(raw) <= self.maxbytes:
+            raise _range('blob must have %d to %d bytes' % (self.minbytes, self.maxbytes))
+        return raw
+
+    def encode(self, value):
+        return '"%s"' % binascii.b2a_base64(value).decode().strip()
+
+    def _props(self):
+        return (('maxbytes', self.maxbytes), ('minbytes', self.minbytes))
+
+
+class Array(DataType):
+    TYPE = 'array'
+
+    def __init__(self, members, maxlen, minlen=0):
+        self.members = members
+        self.maxlen = maxlen
+        self.minlen = minlen
+        self.default = [members.default] * minlen
+
+    def validate(self, value):
+        if type(value) is not list and type(value) is not tuple:
+            raise _wrong('expected an array, got %s' % encode_type(value))
+        if not self.minlen <= len(value) <= self.maxlen:
+            raise _range('array must have %d to %d elements' % (self.minlen, self.maxlen))
+        check = self.members.validate
+        return [check(item) for item in value]
+
+    def check_limits(self, value):
+        check = self.members.check_limits
+        return [check(item) for item in value]
+
+    def encode(self, value):
+        enc = self.members.encode
+        return '[%s]' % ','.join(enc(item) for item in value)
+
+    def _props(self):
+        return (('members', Raw(self.members.describe())), ('maxlen', self.maxlen),
+                ('minlen', self.minlen))
+
+
+class Tuple(DataType):
+    TYPE = 'tuple'
+
+    def __init__(self, *members):
+        self.members = members
+        self.default = tuple(m.default for m in members)
+
+    def validate(self, value):
+        if type(value) is not list and type(value) is not tuple:
+            raise _wrong('expected an array of %d elements, got %s' % (
+                len(self.members), encode_type(value)))
+        if len(value) != len(self.members):
+            raise _wrong('expected %d elements, got %d' % (len(self.members), len(value)))
+        return tuple(m.validate(v) for m, v in zip(self.members, value))
+
+    def check_limits(self, value):
+        return tuple(m.check_limits(v) for m, v in zip(self.members, value))
+
+    def encode(self, value):
+        return '[%s]' % ','.join(m.encode(v) for m, v in zip(self.members, value))
+
+    def _props(self):
+        return (('members', Raw('[%s]' % ','.join(m.describe() for m in self.members))),)
+
+
+class Struct(DataType):
+    """Members as ordered ``(name, datatype)`` pairs; ``optional`` names may be
+    left out of a ``change``/``do`` (a change keeps their present values)."""
+
+    TYPE = 'struct'
+
+    def __init__(self, *members, optional=()):
+        self.members = members
+        self.optional = optional
+        self.default = dict((name, dt.default) for name, dt in members)
+
+    def validate(self, value, previous=None):
+        if type(value) is not dict:
+            raise _wrong('expected an object, got %s' % encode_type(value))
+        for key in value:
+            if not self._member(key):
+                raise _wrong('unknown member %s' % encode_str(key))
+        result = {}
+        for name, dt in self.members:
+            if name in value:
+                try:
+                    result[name] = dt.validate(value[name])
+                except SECoPError as err:
+                    raise SECoPError(err.name, '%s: %s' % (name, err.text))
+            elif name in self.optional and previous is not None:
+                result[name] = previous[name]
+            elif name in self.optional:
+                result[name] = dt.default
+            else:
+                raise _wrong('missing member %s' % encode_str(name))
+        return result
+
+    def check_limits(self, value):
+        return dict((name, dt.check_limits(value[name])) for name, dt in self.members)
+
+    def _member(self, key):
+        for name, dt in self.members:
+            if name == key:
+                return dt
+        return None
+
+    def encode(self, value):
+        return '{%s}' % ','.join('%s:%s' % (encode_str(name), dt.encode(value[name]))
+                                 for name, dt in self.members)
+
+    def _props(self):
+        props = [('members', Raw('{%s}' % ','.join(
+            '%s:%s' % (encode_str(name), dt.describe()) for name, dt in self.members)))]
+        if self.optional:
+            props.append(('optional', list(self.optional)))
+        return props
+
+
+class CommandType(DataType):
+    """The datainfo of a command: an optional argument and an optional result."""
+
+    TYPE = 'command'
+
+    def __init__(self, argument=None, result=None):
+        self.argument = argument
+        self.result = result
+
+    def _props(self):
+        props = []
+        if self.argument is not None:
+            props.append(('argument', Raw(self.argument.describe())))
+        if self.result is not None:
+            props.append(('result', Raw(self.result.describe())))
+        return props
+
+
+def encode_type(value):
+    """JSON type name of a decoded value, for WrongType messages."""
+    if value is None:
+        return 'null'
+    if value is True or value is False:
+        return 'a boolean'
+    kind = type(value)
+    if kind is int or kind is float:
+        return 'a number'
+    if kind is str:
+        return 'a string'
+    if kind is list:
+        return 'an array'
+    if kind is dict:
+        return 'an object'
+    return kind.__name__
+
+
+STATUS_IDLE = 100
+STATUS_WARN = 200
+STATUS_BUSY = 300
+STATUS_ERROR = 400

@@ -1,0 +1,314 @@
+"""The SEC node: dispatches request lines and fans out updates.
+
+``Node.handle(session, line)`` answers one request line (bytes, LF removed)
+by queueing exactly one reply on the session; updates caused by a request
+are queued on every activated session before that reply, because handlers
+run synchronously.  Nothing here touches sockets, hardware or asyncio.
+"""
+
+from secop.codec import encode_pairs, encode_str, error_report, message, parse_json, \
+    qualifiers, split_request, is_printable_ascii
+from secop.errors import SECoPError, as_secop_error
+from secop.session import LOG_LEVELS, LOG_OFF, Session
+
+IDN_V1 = 'ISSE&SINE2020,SECoP,V2019-09-16,v1.0'
+
+HELP = ('SECoP node. Requests: *IDN? | describe | activate [module] | deactivate [module] | '
+        'read module:param | change module:param json | do module:command [json] | '
+        'check module:accessible json | ping [token] | logging [module] "debug|info|error|off". '
+        'Start with *IDN? and describe.')
+
+
+class Node:
+    """A SEC node: identification, description, modules and their sessions."""
+
+    def __init__(self, equipment_id, description, modules, clock, firmware='', idn=IDN_V1,
+                 properties=(), outbox_reserve=8):
+        self.equipment_id = equipment_id
+        self.description = description
+        self.firmware = firmware
+        self.idn = idn + '\n'
+        self.properties = properties      # further (key, value) node properties
+        self.clock = clock
+        self.modules = modules            # ordered list of Module
+        self._modules = {}
+        self.sessions = []
+        self.nparams = 0
+        self.outbox_reserve = outbox_reserve
+        self.requests = 0
+        for module in modules:
+            self._modules[module.name] = module
+            module.announce = self.announce
+            module.log = self.log
+            self.nparams += len(module.params)
+        self._handlers = {
+            '*IDN?': self._idn, 'describe': self._describe, 'activate': self._activate,
+            'deactivate': self._deactivate, 'ping': self._ping, 'read': self._read,
+            'change': self._change, 'do': self._do, 'check': self._check,
+            'logging': self._logging, 'help': self._help, '': self._help,
+        }
+
+    # --- sessions -----------------------------------------------------------
+
+    def open_session(self, serial=False):
+        session = Session(self, self.nparams + self.outbox_reserve, serial)
+        self.sessions.append(session)
+        return session
+
+    def close_session(self, session):
+        if session in self.sessions:
+            self.sessions.remove(session)
+
+    def ready_for_request(self, session):
+        """Back-pressure: a session with a full outbox is not read from."""
+        return session.has_room(self.nparams)
+
+    # --- fan-out ------------------------------------------------------------
+
+    def announce(self, param):
+        name = param.module.name
+        for session in self.sessions:
+            if session.wants(name):
+                session.push_update(param)
+
+    def render_update(self, param):
+        is_error, report = param.report()
+        return message('error_update' if is_error else 'update',
+                       '%s:%s' % (param.module.name, param.name), report)
+
+    def log(self, module, level, text):
+        """Send a ``log`` event to the sessions that asked for this level."""
+        number = _level_number(level)
+        line = None
+        for session in self.sessions:
+            if number >= session.level_for(module.name):
+                if line is None:
+                    line = message('log', '%s:%s' % (module.name, level), encode_str(text))
+                session.send(line)
+
+    def description_changed(self):
+        """Serial sessions get ``error_closed``; the transport closes TCP ones."""
+        for session in self.sessions:
+            if session.serial:
+                session.reset()
+                session.closed = True
+                session.send('error_closed\n')
+
+    # --- requests -----------------------------------------------------------
+
+    def handle(self, session, raw):
+        """Answer one request line (bytes without the LF)."""
+        self.requests += 1
+        if raw and raw[-1] == 13:
+            raw = raw[:-1]
+        try:
+            line = bytes(raw).decode()
+        except UnicodeError:
+            self._error_for_prefix(session, raw, 'request is not valid UTF-8')
+            return
+        action, specifier, data = split_request(line)
+        if session.closed and action != '*IDN?':
+            session.send('error_closed\n')
+            return
+        handler = self._handlers.get(action)
+        try:
+            if handler is None:
+                raise SECoPError('ProtocolError', 'unknown action %s' % action)
+            handler(session, specifier, data)
+        except Exception as exc:  # every request gets exactly one reply
+            self._error(session, action, specifier, as_secop_error(exc))
+
+    def handle_oversize(self, session, head):
+        """A line longer than the input buffer: one ProtocolError reply.
+
+        ``head`` is the start of the line."""
+        self.requests += 1
+        self._error_for_prefix(session, head, 'request longer than the input buffer')
+
+    def _error_for_prefix(self, session, raw, text):
+        """ProtocolError for a line that cannot be parsed; action and specifier
+        are echoed only when they are complete within its ASCII prefix."""
+        action, sep, rest = _ascii(raw).partition(' ')
+        specifier, sep2, _ = rest.partition(' ')
+        self._error(session, action if sep else '', specifier if sep2 else '',
+                    SECoPError('ProtocolError', text))
+
+    def _error(self, session, action, specifier, err):
+        if not is_printable_ascii(action):
+            action = ''
+        if not is_printable_ascii(specifier):
+            specifier = ''
+        session.send(message('error_' + action if action else 'error', specifier,
+                             error_report(err.name, err.text)))
+
+    def _module(self, name):
+        module = self._modules.get(name)
+        if module is None:
+            raise SECoPError('NoSuchModule', 'no module %s' % name)
+        return module
+
+    def _accessible(self, specifier):
+        module_name, sep, name = specifier.partition(':')
+        if not sep:
+            raise SECoPError('ProtocolError', 'specifier must be <module>:<accessible>')
+        name = name.partition(':')[0]      # further ':' parts are ignored (spec rule)
+        module = self._module(module_name)
+        return module, name, module.accessible(name)
+
+    def _parameter(self, specifier):
+        module, name, item = self._accessible(specifier)
+        if item is None:
+            raise SECoPError('NoSuchParameter', '%s has no parameter %s' % (module.name, name))
+        if not hasattr(item, 'module'):
+            raise SECoPError('NoSuchParameter', '%s:%s is a command' % (module.name, name))
+        return module, item
+
+    def _command(self, specifier):
+        module, name, item = self._accessible(specifier)
+        if item is None:
+            raise SECoPError('NoSuchCommand', '%s has no command %s' % (module.name, name))
+        if hasattr(item, 'module'):
+            raise SECoPError('NoSuchCommand', '%s:%s is a parameter' % (module.name, name))
+        return module, name, item
+
+    # --- handlers -----------------------------------------------------------
+
+    def _idn(self, session, specifier, data):
+        session.reset()
+        session.send(self.idn)
+
+    def _describe(self, session, specifier, data):
+        session.send(self._description())
+
+    def _description(self):
+        head = [('equipment_id', self.equipment_id), ('description', self.description)]
+        if self.firmware:
+            head.append(('firmware', self.firmware))
+        yield 'describing . %s,"modules":{' % encode_pairs(head + list(self.properties))[:-1]
+        first = True
+        for module in self.modules:
+            yield '%s%s:%s,"accessibles":{' % ('' if first else ',', encode_str(module.name),
+                                             encode_pairs(module.describe())[:-1])
+            first = False
+            sep = ''
+            for name, _ in module.accessibles:
+                yield '%s%s:%s' % (sep, encode_str(name), module.describe_accessible(name))
+                sep = ','
+            yield '}}'
+        yield '}}\n'
+
+    def _activate(self, session, specifier, data):
+        if specifier:
+            module = self._module(specifier.partition(':')[0])
+            if not session.wants(module.name):
+                session.active_modules.append(module.name)
+            self._initial_updates(session, module)
+            session.send(message('active', module.name))
+        else:
+            session.active_all = True
+            session.active_modules = []
+            for module in self.modules:
+                self._initial_updates(session, module)
+            session.send('active\n')
+
+    def _initial_updates(self, session, module):
+        for param in module.params:
+            if param.decl.constant is None:
+                session.push_update(param)
+
+    def _deactivate(self, session, specifier, data):
+        if specifier:
+            module = self._module(specifier.partition(':')[0])
+            if session.active_all:
+                session.active_all = False
+                session.active_modules = [m.name for m in self.modules]
+            if module.name in session.active_modules:
+                session.active_modules.remove(module.name)
+            session.queue = [entry for entry in session.queue
+                             if getattr(entry, 'module', None) is not module]
+            session.send(message('inactive', module.name))
+        else:
+            session.active_all = False
+            session.active_modules = []
+            session.drop_updates()
+            session.send('inactive\n')
+
+    def _ping(self, session, specifier, data):
+        session.send(message('pong', specifier, '[null,%s]' % qualifiers(self.clock())))
+
+    def _read(self, session, specifier, data):
+        module, param = self._parameter(specifier)
+        module.read(param)
+        is_error, report = param.report()
+        session.send(message('error_read' if is_error else 'reply', specifier, report))
+
+    def _change(self, session, specifier, data):
+        module, param = self._parameter(specifier)
+        if param.decl.readonly or param.decl.constant is not None:
+            raise SECoPError('ReadOnly', '%s is read only' % specifier)
+        module.change(param, parse_json(data))
+        is_error, report = param.report()
+        session.send(message('error_change' if is_error else 'changed', specifier, report))
+
+    def _do(self, session, specifier, data):
+        module, name, command = self._command(specifier)
+        result = module.do(name, command, parse_json(data))
+        session.send(message('done', specifier, '[%s,%s]' % (result, qualifiers(self.clock()))))
+
+    def _check(self, session, specifier, data):
+        module, name, item = self._accessible(specifier)
+        if item is None:
+            raise SECoPError('NoSuchParameter', '%s has no accessible %s' % (module.name, name))
+        decl = item.decl if hasattr(item, 'module') else item
+        if not decl.checkable:
+            raise SECoPError('NotCheckable', '%s cannot be checked' % specifier)
+        raw = parse_json(data)
+        if hasattr(item, 'module'):
+            value = module.validate(item, raw)
+            text = decl.datatype.encode(value)
+        else:
+            value = module.check_argument(item, raw)
+            argument = item.datatype.argument
+            text = 'null' if argument is None else argument.encode(value)
+        session.send(message('checked', specifier, '[%s,{}]' % text))
+
+    def _logging(self, session, specifier, data):
+        value = parse_json(data)
+        if value is False:
+            value = 'off'
+        if type(value) is not str:
+            raise SECoPError('WrongType', 'level must be "debug", "info", "error" or "off"')
+        number = _level_number(value)
+        if number is None:
+            raise SECoPError('RangeError', 'level must be "debug", "info", "error" or "off"')
+        if specifier:
+            module = self._module(specifier.partition(':')[0])
+            if session.log_modules is None:
+                session.log_modules = {}
+            session.log_modules[module.name] = number
+            specifier = module.name
+        else:
+            session.log_level = number
+            session.log_modules = None
+        session.send(message('logging', specifier, encode_str(value)))
+
+    def _help(self, session, specifier, data):
+        session.send(message('helping', '', encode_str(HELP)))
+
+
+def _level_number(name):
+    for level, number in LOG_LEVELS:
+        if level == name:
+            return number
+    return None
+
+
+def _ascii(raw):
+    """The ASCII prefix of raw bytes (MicroPython's decode ignores ``errors``)."""
+    out = bytearray()
+    for byte in raw:
+        if byte >= 0x80:
+            break
+        out.append(byte)
+    return bytes(out).decode()
+

@@ -1,0 +1,31 @@
+"""Golden wire transcripts: request line -> exact reply lines (both runtimes)."""
+
+import unittest
+
+from golden_transcript import replay
+
+HERE = __file__.rpartition('/')[0] or '.'
+
+
+class GoldenTranscripts(unittest.TestCase):
+    def check(self, name):
+        problems = replay('%s/golden/%s.txt' % (HERE, name))
+        self.assertEqual(problems, [], '\n'.join(problems))
+
+    def test_tutorial(self):
+        self.check('01_tutorial')
+
+    def test_framing(self):
+        self.check('02_framing')
+
+    def test_errors(self):
+        self.check('03_errors')
+
+    def test_datatypes(self):
+        self.check('04_datatypes')
+
+    def test_activation(self):
+        self.check('05_activation')
+
+    def test_logging_and_time(self):
+        self.check('06_logging_time')

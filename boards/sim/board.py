@@ -1,0 +1,175 @@
+"""The simulated board (host only, never deployed): the tutorial's node on a
+thermal plant under the MicroPython unix port.
+
+It offers the same small interfaces as the real boards (ADC ``read_uv``/
+``read_u16``, PWM ``duty_u16``/``freq``, a serial stream), backed by
+``plant.ThermalPlant``.  Simulated time runs ``speed`` times faster than
+real time; the control loop uses it through ``monotonic_ms``/``sleep_ms``,
+timestamps stay on the wall clock.
+"""
+
+import asyncio
+import time
+
+from control.sensors import NTCBeta
+from plant import ThermalPlant
+from secop.clock import Clock
+from secop.datatypes import Double, Enum
+from secop.module import IDLE, WARN, Parameter, Readable, declare
+
+_ADC_BITS = 12
+FAULTS = (('none', 0), ('sensor_open', 1), ('sensor_short', 2), ('heater_stuck_on', 3))
+
+
+class Board:
+    name = 'sim'
+
+    def __init__(self, config):
+        self.speed = float(config.get('speed', 1.0))
+        self.vref_uv = int(config.get('vref_uv', 3300000))
+        self._t0 = time.ticks_ms()
+        plant = config.get('plant', {})
+        self.plant = ThermalPlant(
+            plant.get('heat_capacity', 400.0), plant.get('loss', 1.0),
+            plant.get('ambient', 22.0), plant.get('rated_power', 100.0),
+            plant.get('dead_time', 3.0), plant.get('noise', 0.02), plant.get('seed', 1))
+        self.fault = 0
+        self.pwms = []
+
+    # --- time ---------------------------------------------------------------
+
+    def monotonic_ms(self):
+        return int(time.ticks_diff(time.ticks_ms(), self._t0) * self.speed)
+
+    async def sleep_ms(self, ms):
+        await asyncio.sleep_ms(max(1, int(ms / self.speed)))
+
+    def clock(self):
+        return Clock(time.time_ns, 1970, synced=True)
+
+    # --- I/O ----------------------------------------------------------------
+
+    def safe_state(self):
+        for pwm in self.pwms:
+            pwm.duty_u16(0)
+
+    def adc(self, cfg):
+        return SimADC(self, cfg.get('channel', 'block'), self.vref_uv,
+                      cfg.get('r_fixed', 10000), cfg.get('r25', 10000), cfg.get('beta', 3950))
+
+    def pwm(self, cfg):
+        pwm = SimPWM(self, cfg.get('freq', 10))
+        self.pwms.append(pwm)
+        return pwm
+
+    def open_serial(self, cfg):
+        """A pty (or any tty path) as the UART: raw, non-blocking reads (VMIN=0)."""
+        import termios
+        stream = open(cfg['path'], 'r+b')
+        fd = stream.fileno()
+        termios.setraw(fd)
+        attrs = termios.tcgetattr(fd)
+        attrs[6][6] = 0      # VMIN: return at once, so the event loop never blocks
+        attrs[6][5] = 0      # VTIME
+        termios.tcsetattr(fd, termios.TCSANOW, attrs)
+        return asyncio.StreamReader(stream), asyncio.StreamWriter(stream, {})
+
+    def watchdog(self, timeout_ms):
+        return None
+
+    def reset_cause(self):
+        return 'power on (simulated)'
+
+    def tasks(self, node):
+        return ()
+
+    def module(self, kind, cfg, clock):
+        if kind == 'sim':
+            return SimControl(cfg['name'], cfg.get('description', 'simulation control'),
+                              clock, self)
+        return None
+
+
+class SimADC:
+    """An NTC in a divider on a 12-bit ADC, read from the plant (or ambient)."""
+
+    def __init__(self, board, channel, vref_uv, r_fixed, r25, beta):
+        self.board = board
+        self.channel = channel
+        self.vref_uv = vref_uv
+        self.r_fixed = r_fixed
+        self.ntc = NTCBeta(r25, beta)
+
+    def _code(self):
+        board = self.board
+        plant = board.plant
+        if self.channel == 'ambient':
+            temp = plant.ambient + plant.noise * 0.5
+        else:
+            if board.fault == 1:
+                return (1 << _ADC_BITS) - 1       # open sensor: pulled to the rail
+            if board.fault == 2:
+                return 0                           # shorted sensor
+            temp = plant.sensor_temp(board.monotonic_ms())
+        r = self.ntc.resistance(temp)
+        code = int(r / (r + self.r_fixed) * ((1 << _ADC_BITS) - 1) + 0.5)
+        return min(max(code, 0), (1 << _ADC_BITS) - 1)
+
+    def read_u16(self):
+        code = self._code()
+        return (code << 4) | (code >> 8)
+
+    def read_uv(self):
+        return self._code() * self.vref_uv // ((1 << _ADC_BITS) - 1)
+
+
+class SimPWM:
+    """Heater PWM: the duty cycle commands the plant's heater power."""
+
+    def __init__(self, board, freq):
+        self.board = board
+        self._freq = freq
+        self._duty = 0
+
+    def freq(self, value=None):
+        if value is None:
+            return self._freq
+        self._freq = value
+
+    def duty_u16(self, value=None):
+        if value is None:
+            return self._duty
+        self._duty = value
+        plant = self.board.plant
+        plant.command(self.board.monotonic_ms(), value * plant.rated_power / 65535)
+
+
+class SimControl(Readable):
+    """Simulation control: the true block temperature and fault injection."""
+
+    implementation = 'boards.sim.SimControl'
+    accessibles = declare(
+        Readable.accessibles,
+        ('value', Parameter('true block temperature of the simulated plant',
+                            Double(unit='\u00b0C', fmtstr='%.3f'))),
+        ('_fault', Parameter('inject a hardware fault into the plant', Enum(*FAULTS),
+                             readonly=False)),
+        ('_speed', Parameter('simulated seconds per real second', Double(0))),
+    )
+
+    def __init__(self, name, description, clock, board):
+        Readable.__init__(self, name, description, clock)
+        self.board = board
+        self.set('_speed', board.speed)
+        self.poll()
+
+    def write__fault(self, value):
+        self.board.fault = value
+        self.board.plant.stuck_on = value == 3
+        self.set_status(IDLE if value == 0 else WARN,
+                        '' if value == 0 else 'fault injected: ' + FAULTS[value][0])
+
+    def poll(self):
+        plant = self.board.plant
+        plant.advance(self.board.monotonic_ms())
+        self.set('value', plant.temp)

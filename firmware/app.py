@@ -1,0 +1,208 @@
+"""Builds the node from a board and its JSON config, and runs it.
+
+Order at start: heater outputs off (``board.safe_state()``) before anything
+else; then the modules; a module whose config is wrong is replaced by one in
+ERROR that says why, and the heater stays off; then the transports and the
+periodic tasks.
+"""
+
+import asyncio
+import gc
+import json
+import time
+
+from control import sensors
+from modules.heater import HeaterModule, HeaterOutput
+from modules.loop import TemperatureLoop
+from modules.system import System
+from modules.temperature import TemperatureSensor, Thermometer
+from secop.errors import SECoPError
+from secop.module import ERROR, Readable
+from secop.node import IDN_V1, Node
+from transport.serial import serve_serial
+from transport.tcp import TcpServer
+
+FIRMWARE = 'secop-micropython 0.1.0'
+
+
+class ConfigError(Readable):
+    """Stands in for a module whose configuration is invalid."""
+
+    implementation = 'app.ConfigError'
+
+    def __init__(self, name, clock, message):
+        Readable.__init__(self, name, 'not configured: ' + message, clock)
+        self.set_status(ERROR, 'config error: ' + message)
+        self.set_error('value', SECoPError('Disabled', 'config error: ' + message))
+
+
+class App:
+    """The node, its modules and the tasks that keep them running."""
+
+    def __init__(self, config, board):
+        self.config = config
+        self.board = board
+        self.clock = board.clock()
+        self.boot_ms = time.ticks_ms()
+        self.loops = []
+        self.tcp = None
+        self.node = None
+        modules = []
+        for cfg in config['modules']:
+            try:
+                modules.append(self._module(cfg, modules))
+            except (KeyError, ValueError, TypeError) as exc:
+                modules.append(ConfigError(cfg.get('name', 'module%d' % len(modules)),
+                                           self.clock, _describe_config_error(exc)))
+        node_cfg = config.get('node', {})
+        self.node = Node(node_cfg.get('equipment_id', 'secop_micropython'),
+                         node_cfg.get('description', 'MicroPython SECoP node'),
+                         modules, self.clock, firmware=node_cfg.get('firmware', FIRMWARE),
+                         idn=node_cfg.get('idn', IDN_V1))
+
+    def _module(self, cfg, built):
+        kind = cfg['class']
+        name = cfg['name']
+        description = cfg.get('description', name)
+        props = {}
+        for key in ('group', 'visibility', 'meaning', 'implementor'):
+            if key in cfg:
+                props[key] = cfg[key]
+        clock = self.clock
+        if kind == 'temperature':
+            return TemperatureSensor(name, description, clock, self._thermometer(cfg), **props)
+        if kind == 'loop':
+            heater = cfg['heater']
+            output = HeaterOutput(self.board.pwm(heater), heater['rated_power'])
+            gains = cfg.get('pid', (20.0, 0.2, 60.0))
+            loop = TemperatureLoop(
+                name, description, clock, self._thermometer(cfg), output,
+                t_min=cfg.get('t_min', -50.0), t_max=cfg.get('t_max', 200.0),
+                overtemp=cfg.get('overtemp'), gains=(gains[0], gains[1], gains[2]),
+                tolerance=cfg.get('tolerance', 0.1), window=cfg.get('window', 30.0),
+                timeout=cfg.get('timeout', 900.0), ramp=cfg.get('ramp', 0.0), **props)
+            loop.period_ms = int(cfg.get('period', 1.0) * 1000)
+            self.loops.append(loop)
+            return loop
+        if kind == 'heater':
+            loop = _find(built, cfg['loop'])
+            module = HeaterModule(name, description, clock, loop.output, loop.name, **props)
+            module.loop = loop
+            loop.heater_module = module
+            return module
+        if kind == 'system':
+            return System(name, description, clock, self._clients, self._uptime,
+                          self.board.reset_cause(), **props)
+        module = self.board.module(kind, cfg, clock)
+        if module is None:
+            raise ValueError('unknown module class %r' % kind)
+        return module
+
+    def _thermometer(self, cfg):
+        sensor = sensors.from_config(cfg['sensor'], self.board.vref_uv)
+        return Thermometer(self.board.adc(cfg['adc']), sensor, cfg.get('samples', 16))
+
+    def _clients(self):
+        return len(self.node.sessions) if self.node else 0
+
+    def _uptime(self):
+        return time.ticks_diff(time.ticks_ms(), self.boot_ms) // 1000
+
+    # --- tasks --------------------------------------------------------------
+
+    async def _poll(self, module):
+        while True:
+            try:
+                module.poll()
+            except Exception as exc:  # a broken poll must not end the others
+                module.log(module, 'error', 'poll failed: %r' % (exc,))
+            await asyncio.sleep_ms(int(module.get('pollinterval') * 1000))
+
+    async def _control(self, loop):
+        board = self.board
+        last = board.monotonic_ms()
+        while True:
+            await board.sleep_ms(loop.period_ms)
+            now = board.monotonic_ms()
+            try:
+                loop.step(now, time.ticks_diff(now, last) / 1000)
+                loop.progress_ms = now
+            except Exception as exc:
+                loop.fail(exc)
+            last = now
+
+    async def _watch(self, loop, watchdog):
+        """Heater off if a control step is overdue; the WDT is fed only while steps run."""
+        board = self.board
+        loop.progress_ms = board.monotonic_ms()
+        limit = 3 * loop.period_ms
+        stalled = False
+        while True:
+            await board.sleep_ms(loop.period_ms)
+            late = time.ticks_diff(board.monotonic_ms(), loop.progress_ms) > limit
+            if late and not stalled:
+                loop.stalled()
+            stalled = late
+            if watchdog is not None and not late:
+                watchdog.feed()
+
+    async def run(self):
+        config = self.config
+        max_line = config.get('max_line', 1024)
+        tcp = config.get('tcp', {})
+        served = []
+        if tcp.get('enabled', True):
+            self.tcp = TcpServer(self.node, tcp.get('bind', '0.0.0.0'), tcp.get('port', 10767),
+                                 tcp.get('max_clients', 4), max_line, tcp.get('idle_timeout', 0))
+            await self.tcp.start()
+            served.append('tcp=%s:%d' % (self.tcp.host, self.tcp.port))
+        serial = config.get('serial', {})
+        if serial.get('enabled', False):
+            asyncio.create_task(serve_serial(
+                self.node, lambda: self.board.open_serial(serial), max_line))
+            served.append('uart=%s' % serial.get('path', serial.get('uart', '')))
+        for module in self.node.modules:
+            if module not in self.loops:
+                asyncio.create_task(self._poll(module))
+        watchdog = self.board.watchdog(config.get('watchdog_ms', 0))
+        for loop in self.loops:
+            asyncio.create_task(self._control(loop))
+            asyncio.create_task(self._watch(loop, watchdog))
+        for task in self.board.tasks(self.node):
+            asyncio.create_task(task)
+        gc.collect()
+        print('SECoP node serving', ' '.join(served))
+        while True:
+            await asyncio.sleep(3600)
+
+
+def _find(modules, name):
+    for module in modules:
+        if module.name == name:
+            return module
+    raise ValueError('no module %r to refer to' % name)
+
+
+def _describe_config_error(exc):
+    if isinstance(exc, KeyError):
+        return 'missing setting %s' % exc.args[0]
+    return str(exc)
+
+
+def load_config(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def main(config_path='config.json', board_module=None):
+    """Entry point on a board (``main.py``) and on the host (tools/sim.py)."""
+    if board_module is None:
+        import board as board_module
+    config = load_config(config_path)
+    board = board_module.Board(config.get('board', {}))
+    board.safe_state()
+    try:
+        asyncio.run(App(config, board).run())
+    finally:
+        board.safe_state()
+        asyncio.new_event_loop()

@@ -1,0 +1,1 @@
+"""Closed-loop temperature control: sensor conversions (``sensors``) and the PID (``pid``)."""

@@ -1,0 +1,272 @@
+"""Temperature loop: a Drivable that holds a heated block at ``target``.
+
+The app calls ``step()`` every control period with the board's monotonic
+time.  Each step measures, checks safety, ramps the setpoint, runs the PID
+and sets the heater power.  The heater is switched off on a sensor fault, on
+over-temperature (latched until ``clear_errors``), on an exception in the
+step and when the step stops running (``watch()`` from another task).
+
+Status while driving: RAMPING while the setpoint moves, STABILIZING until
+the value has stayed within ``_tolerance`` of the target for ``_window``
+seconds, then IDLE; WARN if that did not happen within ``_timeout``.
+"""
+
+from control.pid import PID
+from control.sensors import SensorFault
+from modules.temperature import DEGC, fault_error
+from secop.datatypes import Bool, Double, Struct, Tuple
+from secop.errors import SECoPError, as_secop_error
+from secop.module import (BUSY, ERROR, IDLE, RAMPING, STABILIZING, WARN, Command, Drivable,
+                          Parameter, declare)
+
+_GAINS = Struct(('p', Double(0)), ('i', Double(0)), ('d', Double(0)), optional=('p', 'i', 'd'))
+
+
+class TemperatureLoop(Drivable):
+    implementation = 'modules.loop.TemperatureLoop'
+
+    def __init__(self, name, description, clock, thermometer, output, t_min=-50.0, t_max=200.0,
+                 overtemp=None, gains=(20.0, 0.2, 60.0), tolerance=0.1, window=30.0,
+                 timeout=900.0, ramp=0.0, **props):
+        rated = output.rated_power
+        temp = Double(t_min, t_max, unit=DEGC)
+        self.accessibles = declare(
+            Drivable.accessibles,
+            ('value', Parameter('current value of the module', Double(unit=DEGC, fmtstr='%.3f'))),
+            ('target', Parameter('target value of the module', temp, readonly=False,
+                                 checkable=True)),
+            ('setpoint', Parameter('present setpoint of the loop (follows the ramp)',
+                                   Double(unit=DEGC, fmtstr='%.3f'))),
+            ('ramp', Parameter('setpoint ramp rate, 0 = jump to the target',
+                               Double(0, 100, unit='K/min'), readonly=False, default=ramp)),
+            ('target_limits', Parameter('further limits of target', Tuple(temp, temp),
+                                        readonly=False, default=(t_min, t_max))),
+            ('control_active', Parameter('the loop drives the heater', Bool(), default=True)),
+            ('_maxheaterpower', Parameter('maximum allowed heater power',
+                                          Double(0, rated, unit='W'), readonly=False,
+                                          default=rated)),
+            ('_heaterpower', Parameter('present heater power', Double(0, rated, unit='W'))),
+            ('_tolerance', Parameter('half width of the band that counts as at target',
+                                     Double(0.001, 100, unit='K'), readonly=False,
+                                     default=tolerance)),
+            ('_window', Parameter('time the value must stay within tolerance',
+                                  Double(0, 3600, unit='s'), readonly=False, default=window)),
+            ('_timeout', Parameter('WARN if not at target within this time, 0 = never',
+                                   Double(0, 86400, unit='s'), readonly=False, default=timeout)),
+            ('_pid', Parameter('PID gains: p in W/K, i in W/(K s), d in W s/K', _GAINS,
+                               readonly=False, default={'p': gains[0], 'i': gains[1],
+                                                        'd': gains[2]})),
+            ('_overtemp', Parameter('over-temperature limit: heater off, latched ERROR',
+                                    Double(unit=DEGC))),
+            ('clear_errors', Command('leave ERROR after an over-temperature or fault')),
+            ('_examplecommand', Command(
+                'Do some calculation: returns a * b.',
+                argument=Struct(('a', Double(0, 10)), ('b', Double())), result=Double())),
+        )
+        Drivable.__init__(self, name, description, clock, **props)
+        self.thermometer = thermometer
+        self.output = output
+        self.pid = PID(gains[0], gains[1], gains[2], 0.0, rated)
+        self.heater_module = None
+        self._overtemp = t_max + 10.0 if overtemp is None else float(overtemp)
+        self.set('_overtemp', self._overtemp)
+        self._latched = None        # text of a latched error, until clear_errors
+        self._fault = None          # text of the present sensor fault
+        self._temp = None
+        self._drive_start = 0
+        self._stable_since = None
+        self._now = 0
+        self.progress_ms = 0        # time of the last completed step
+        self.output.off()
+
+    # --- state --------------------------------------------------------------
+
+    def latched(self):
+        return self._latched is not None
+
+    def release_control(self):
+        """The heater module took over: stop driving, keep measuring."""
+        self.set('control_active', False)
+        if self.is_busy():
+            self.set_status(IDLE, 'manual heater control')
+
+    def _begin_drive(self, target):
+        self._drive_start = self._now
+        self._stable_since = None
+        if self.get('ramp') > 0 and self._temp is not None:
+            self.set('setpoint', self._temp)
+            self.set_status(RAMPING, 'ramping to %.6g' % target)
+        else:
+            self.set('setpoint', target)
+            self.set_status(STABILIZING, 'heating' if self._heating(target) else 'cooling')
+
+    def _heating(self, target):
+        return self._temp is None or target > self._temp
+
+    def _take_control(self):
+        if not self.get('control_active'):
+            self.pid.reset(self._temp, self.output.power)
+            self.set('control_active', True)
+            if self.heater_module is not None:
+                self.heater_module.set('controlled_by', 1)
+
+    # --- SECoP hooks --------------------------------------------------------
+
+    def check_target(self, value):
+        low, high = self.get('target_limits')
+        if not low <= value <= high:
+            raise SECoPError('RangeError', '%.6g is outside target_limits [%.6g, %.6g]' % (
+                value, low, high))
+
+    def check_target_limits(self, value):
+        if value[0] > value[1]:
+            raise SECoPError('RangeError', 'target_limits: min must not exceed max')
+
+    def write_target(self, value):
+        if self._latched:
+            raise SECoPError('IsError', self._latched)
+        if self._fault:
+            raise SECoPError('IsError', self._fault)
+        self._take_control()
+        self._begin_drive(value)
+        return value
+
+    def write_target_limits(self, value):
+        target = self.get('target')
+        if not value[0] <= target <= value[1]:
+            self.set('target', min(max(target, value[0]), value[1]))
+            if self.get('control_active') and not self._latched and not self._fault:
+                self._begin_drive(self.get('target'))
+
+    def write__maxheaterpower(self, value):
+        self.pid.out_max = value
+        self.output.limit = value
+
+    def write__pid(self, gains):
+        self.pid.set_gains(gains['p'], gains['i'], gains['d'])
+
+    def read_value(self):
+        if self._temp is None and self._fault is None:
+            self.step(self._now, 0.0)
+
+    def do_stop(self):
+        if self._temp is not None:
+            self.set('target', self._temp)
+            self.set('setpoint', self._temp)
+        if self.is_busy() or self.status_code() == WARN:
+            self.set_status(IDLE, 'stopped')
+
+    def do_clear_errors(self):
+        if self._latched and self._temp is not None and self._temp < self._overtemp:
+            self._latched = None
+            self.log(self, 'info', 'errors cleared')
+            self.set('target', self._temp)
+            self.set('setpoint', self._temp)
+            self.pid.reset(self._temp, 0.0)
+            self.set_status(IDLE, 'errors cleared')
+        elif self.status_code() == WARN:
+            self.set_status(IDLE, '')
+
+    def do__examplecommand(self, arg):
+        return arg['a'] * arg['b']
+
+    # --- control ------------------------------------------------------------
+
+    def step(self, now_ms, dt):
+        """One control period; ``dt`` in seconds since the previous step."""
+        self._now = now_ms
+        try:
+            temp = self.thermometer.measure()
+        except SensorFault as fault:
+            self.output.off()
+            self._temp = None
+            err = fault_error(fault)
+            if self._fault != err.text:
+                self.log(self, 'error', 'heater off: ' + err.text)
+            self._fault = err.text
+            self.set_error('value', err)
+            self._publish_power()
+            if not self._latched:
+                self.set_status(ERROR, err.text)
+            return
+        self._temp = temp
+        self.set('value', temp)
+        if temp >= self._overtemp and not self._latched:
+            self.output.off()
+            self._latched = 'over temperature: %.2f >= %.2f, do clear_errors' % (
+                temp, self._overtemp)
+            self.log(self, 'error', 'heater off: ' + self._latched)
+            self.set_status(ERROR, self._latched)
+        if self._fault:
+            self._fault = None
+            if not self._latched:
+                self.log(self, 'info', 'sensor recovered')
+                self.pid.reset(temp, 0.0)
+                self._resume()
+        if self._latched or not self.get('control_active'):
+            if self._latched:
+                self.output.off()
+            self._publish_power()
+            return
+        target = self.get('target')
+        setpoint = self._ramp_setpoint(target, dt)
+        self.output.set_power(self.pid.update(setpoint, temp, dt) if dt > 0 else
+                              self.output.power)
+        self._publish_power()
+        if self.is_busy() or self.status_code() == WARN:
+            self._update_status(temp, target, setpoint, now_ms)
+
+    def _resume(self):
+        if self.get('control_active'):
+            self._begin_drive(self.get('target'))
+        else:
+            self.set_status(IDLE, '')
+
+    def _ramp_setpoint(self, target, dt):
+        setpoint = self.get('setpoint')
+        rate = self.get('ramp')
+        if rate > 0 and setpoint != target:
+            limit = rate / 60.0 * dt
+            setpoint = setpoint + max(-limit, min(limit, target - setpoint))
+        else:
+            setpoint = target
+        self.set('setpoint', setpoint)
+        return setpoint
+
+    def _update_status(self, temp, target, setpoint, now_ms):
+        if setpoint != target:
+            self.set_status(RAMPING, 'ramping to %.6g' % target)
+            return
+        if abs(temp - target) <= self.get('_tolerance'):
+            if self._stable_since is None:
+                self._stable_since = now_ms
+            if now_ms - self._stable_since >= self.get('_window') * 1000:
+                self.set_status(IDLE, 'at target')
+                return
+        else:
+            self._stable_since = None
+        timeout = self.get('_timeout')
+        if timeout and now_ms - self._drive_start > timeout * 1000:
+            self.set_status(WARN, 'target not reached within %.6g s' % timeout)
+        elif self.status_code() != WARN:
+            self.set_status(STABILIZING, 'heating' if self._heating(target) else 'cooling')
+
+    def _publish_power(self):
+        self.set('_heaterpower', self.output.power)
+        if self.heater_module is not None:
+            self.heater_module.set('value', self.output.power)
+
+    def fail(self, exc):
+        """An exception in the control path: heater off, ERROR, log."""
+        self.output.off()
+        err = as_secop_error(exc)
+        self._publish_power()
+        self.set_status(ERROR, 'control failed: ' + err.text)
+        self.log(self, 'error', 'heater off: control failed: ' + err.text)
+
+    def stalled(self):
+        """The control step has not run in time: heater off until it runs again."""
+        self.output.off()
+        self._publish_power()
+        self.set_status(ERROR, 'control loop stalled')
+        self.log(self, 'error', 'heater off: control loop stalled')

@@ -1,0 +1,42 @@
+"""Diagnostics module ``system``: the memory budget and health over SECoP."""
+
+import gc
+
+from secop.datatypes import Double, Int, String
+from secop.module import Parameter, Readable, declare
+
+_BYTES = Int(0, 1 << 30)
+
+
+class System(Readable):
+    """Free heap after the last collection, allocated heap, uptime, clients, reset cause."""
+
+    implementation = 'modules.system.System'
+    accessibles = declare(
+        Readable.accessibles,
+        ('value', Parameter('free heap in bytes after the last garbage collection', _BYTES)),
+        ('pollinterval', Parameter('interval of collection and update', Double(1, 3600, unit='s'),
+                                   readonly=False, default=10.0)),
+        ('_mem_alloc', Parameter('allocated heap in bytes after the last collection', _BYTES)),
+        ('_uptime', Parameter('seconds since boot', Double(0, unit='s', fmtstr='%.0f'))),
+        ('_clients', Parameter('connected clients (TCP and serial)', Int(0, 64))),
+        ('_reset_cause', Parameter('why the board last reset', String(maxchars=32))),
+    )
+
+    def __init__(self, name, description, clock, clients, uptime, reset_cause='unknown',
+                 **props):
+        Readable.__init__(self, name, description, clock, **props)
+        self._clients = clients     # callables: connected clients, seconds since boot
+        self._uptime = uptime
+        self.set('_reset_cause', reset_cause)
+        self.poll()
+
+    def poll(self):
+        gc.collect()
+        self.set('value', gc.mem_free())
+        self.set('_mem_alloc', gc.mem_alloc())
+        self.set('_uptime', float(self._uptime()))
+        self.set('_clients', self._clients())
+
+    def read_value(self):
+        self.poll()

@@ -1,0 +1,1 @@
+"""Transports: the asyncio edge between byte streams (TCP, UART) and the node."""

@@ -1,0 +1,102 @@
+"""One client connection over any asyncio stream (TCP socket, UART, pty).
+
+The reader assembles lines in one preallocated buffer with ``readinto``
+(``readline`` has no length limit on MicroPython); a line longer than the
+buffer gets one ProtocolError reply and the rest of it is discarded as it
+arrives.  The writer is the only task that writes and drains the stream
+(two tasks draining one stream corrupt it).  A session whose outbox is full
+is not read from until the writer has made room, so a client that does not
+read its replies is throttled by TCP instead of growing the heap.
+"""
+
+import asyncio
+import time
+
+_LF = 10
+
+
+class Connection:
+    """Serves one session on a reader/writer stream pair until either side ends."""
+
+    def __init__(self, node, reader, writer, serial=False, max_line=1024):
+        self.node = node
+        self.reader = reader
+        self.writer = writer
+        self.session = node.open_session(serial)
+        self.buf = bytearray(max_line)
+        self.view = memoryview(self.buf)
+        self.last_rx_ms = 0
+        self._queued = asyncio.Event()
+        self._room = asyncio.Event()
+        self._closing = False
+        self.session.wake = self._queued.set
+
+    async def serve(self):
+        """Run until the peer closes, an I/O error occurs or ``close()`` is called."""
+        writer_task = asyncio.create_task(self._write_loop())
+        try:
+            await self._read_loop()
+        except (OSError, MemoryError):
+            pass
+        finally:
+            self._closing = True
+            self.node.close_session(self.session)
+            writer_task.cancel()
+            self.session.queue = []
+
+    async def _read_loop(self):
+        node, session, buf, view = self.node, self.session, self.buf, self.view
+        size = len(buf)
+        filled = 0
+        discarding = False
+        while not self._closing:
+            count = await self.reader.readinto(view[filled:])
+            if not count:
+                return
+            self.last_rx_ms = time.ticks_ms()
+            end = filled + count
+            start = 0
+            while not self._closing:
+                newline = buf.find(b'\n', filled, end)
+                if newline < 0:
+                    break
+                if discarding:
+                    discarding = False
+                else:
+                    while not node.ready_for_request(session) and not self._closing:
+                        self._room.clear()
+                        await self._room.wait()
+                    node.handle(session, view[start:newline])
+                start = filled = newline + 1
+            filled = end
+            if start:
+                buf[:end - start] = view[start:end]
+                filled = end - start
+            if filled == size:
+                if not discarding:
+                    node.handle_oversize(session, view[:filled])
+                    discarding = True
+                filled = 0
+
+    async def _write_loop(self):
+        session, writer = self.session, self.writer
+        try:
+            while True:
+                while not session.queue:
+                    if self._closing:
+                        return
+                    self._queued.clear()
+                    await self._queued.wait()
+                out = session.pop()
+                self._room.set()
+                if type(out) is str:
+                    writer.write(out)
+                    await writer.drain()
+                else:
+                    for chunk in out:
+                        writer.write(chunk)
+                        await writer.drain()
+        except (OSError, MemoryError):
+            # the reader notices the broken stream; make sure it does
+            self._closing = True
+            self._room.set()

@@ -1,0 +1,22 @@
+"""Serial transport: one client on a UART (or a pty on the host).
+
+The same Connection code as TCP serves the line; when the other end goes
+away (end of file, I/O error) the stream is reopened and a fresh session
+starts, as after a reconnect.  ``*IDN?`` resets the session and a changed
+description is answered with ``error_closed`` (see Node).
+"""
+
+import asyncio
+
+from transport.connection import Connection
+
+
+async def serve_serial(node, open_stream, max_line=1024, retry_ms=500):
+    """``open_stream()`` returns a (reader, writer) pair of asyncio streams."""
+    while True:
+        try:
+            reader, writer = open_stream()
+            await Connection(node, reader, writer, True, max_line).serve()
+        except (OSError, MemoryError):
+            pass
+        await asyncio.sleep_ms(retry_ms)

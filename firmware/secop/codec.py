@@ -87,7 +87,10 @@ def _escape_char(ch):
 
 def encode_str(text):
     """JSON string literal in pure ASCII; the fast path allocates only the result."""
-    raw = text.encode()
+    try:
+        raw = text.encode()
+    except UnicodeError:        # a lone surrogate (CPython): escape it like the rest
+        raw = b''
     if len(raw) == len(text) and b'"' not in raw and b'\\' not in raw and b'\x7f' not in raw:
         for byte in raw:
             if byte < 0x20:

@@ -101,8 +101,8 @@ class Double(_Numeric):
         self.fmtstr = fmtstr
         self.absolute_resolution = absolute_resolution
         self.relative_resolution = relative_resolution
-        if self.min is not None and self.min > 0:
-            self.default = self.min
+        self.default = _clamp_zero(-_INF if min is None else self.min,
+                                   _INF if max is None else self.max) * 1.0
 
     def _shown_min(self):
         return self.min
@@ -113,9 +113,12 @@ class Double(_Numeric):
     def validate(self, value):
         if not _is_number(value):
             raise _wrong('expected a number, got %s' % encode_type(value))
-        value = float(value)
+        try:
+            value = float(value)
+        except OverflowError:       # an integer beyond the float range
+            raise _range('value out of range')
         if value != value or value in (_INF, -_INF):
-            raise _range('value must be finite')
+            raise _range('value out of range')
         self._check_range(value, value)
         return value
 
@@ -256,6 +259,7 @@ class String(DataType):
         self.maxchars = maxchars
         self.minchars = minchars
         self.isUTF8 = isUTF8
+        self.default = ' ' * minchars
 
     def validate(self, value):
         if type(value) is not str:
@@ -265,7 +269,11 @@ class String(DataType):
             raise _range('string longer than %d characters' % self.maxchars)
         if length < self.minchars:
             raise _range('string shorter than %d characters' % self.minchars)
-        if not self.isUTF8 and len(value.encode()) != length:
+        try:
+            size = len(value.encode())
+        except UnicodeError:
+            raise _range('not valid unicode (lone surrogate)')
+        if not self.isUTF8 and size != length:
             raise _range('only ASCII characters are allowed')
         return value
 
@@ -289,6 +297,7 @@ class Blob(DataType):
     def __init__(self, maxbytes, minbytes=0):
         self.maxbytes = maxbytes
         self.minbytes = minbytes
+        self.default = bytes(minbytes)
 
     def validate(self, value):
         if type(value) is not str:

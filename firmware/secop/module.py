@@ -247,7 +247,10 @@ class Module:
         result_type = command.datatype.result
         if result_type is None:
             return 'null'
-        return result_type.encode(result)
+        try:
+            return result_type.encode(result)
+        except ValueError:
+            raise SECoPError('RangeError', 'the result is not a finite number')
 
     def describe(self):
         """The module description as ordered pairs (accessibles are streamed by the node)."""

@@ -112,6 +112,8 @@ class Node:
             return
         handler = self._handlers.get(action)
         try:
+            if not is_printable_ascii(specifier):
+                raise SECoPError('ProtocolError', 'specifier must be printable ASCII')
             if handler is None:
                 raise SECoPError('ProtocolError', 'unknown action %s' % action)
             handler(session, specifier, data)

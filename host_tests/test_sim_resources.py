@@ -1,0 +1,107 @@
+"""Resource limits of the node under MicroPython: client limit, a client that
+stops reading, connection churn; the heap must stay where it was."""
+
+import json
+import socket
+import time
+
+import pytest
+
+from helpers import LineClient, SimNode
+
+
+@pytest.fixture(scope='module')
+def node():
+    sim = SimNode()
+    yield sim
+    sim.stop()
+
+
+def mem_alloc(conn):
+    conn.ask('read system:value')       # collects garbage, refreshes the figures
+    return json.loads(conn.ask('read system:_mem_alloc').split(' ', 2)[2])[0]
+
+
+def ping_time(conn):
+    start = time.monotonic()
+    assert conn.ask('ping x').startswith('pong x ')
+    return time.monotonic() - start
+
+
+def test_four_activated_clients_and_the_fifth_refused(node):
+    clients = [node.client() for _ in range(4)]
+    try:
+        for conn in clients:
+            conn.send('activate')
+        for conn in clients:
+            while conn.recv() != 'active':
+                pass
+        extra = socket.create_connection(('127.0.0.1', node.port), timeout=5)
+        data = b''
+        while True:
+            chunk = extra.recv(1000)
+            if not chunk:
+                break
+            data += chunk
+        extra.close()
+        assert data == b'error  ["Impossible","too many clients, the limit is 4",{}]\n'
+        for conn in clients:        # the four still work
+            assert conn.ask('read heater:status').startswith('reply heater:status')
+    finally:
+        for conn in clients:
+            conn.close()
+    time.sleep(0.3)
+    again = node.client()
+    assert again.ask('*IDN?').startswith('ISSE')
+    again.close()
+
+
+def test_client_that_never_reads(node):
+    probe = node.client()
+    baseline = mem_alloc(probe)
+    normal = max(ping_time(probe) for _ in range(10))
+    stalled = socket.socket()
+    stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    stalled.connect(('127.0.0.1', node.port))
+    stalled.sendall(b'activate\n')
+    stalled.setblocking(False)
+    sent = 0
+    end = time.monotonic() + 10
+    while time.monotonic() < end:         # describe until the node stops reading us
+        try:
+            sent += stalled.send(b'describe\n' * 50)
+        except BlockingIOError:
+            time.sleep(0.2)
+            try:
+                sent += stalled.send(b'describe\n')
+            except BlockingIOError:
+                break
+    assert sent > 10000
+    try:
+        worst = max(ping_time(probe) for _ in range(20))
+        assert worst < max(0.25, 5 * normal), (worst, normal)
+        grown = mem_alloc(probe) - baseline
+        assert grown < 12000, grown
+        time.sleep(2)                     # updates keep being produced meanwhile
+        assert mem_alloc(probe) - baseline < 12000
+    finally:
+        stalled.close()
+        probe.close()
+
+
+def test_connect_disconnect_cycles_leave_the_heap(node):
+    probe = node.client()
+    for _ in range(20):                  # warm up: first-use allocations
+        LineClient(('127.0.0.1', node.port)).close()
+    time.sleep(0.3)
+    before = mem_alloc(probe)
+    for i in range(200):
+        conn = LineClient(('127.0.0.1', node.port))
+        if i % 2:
+            conn.send('activate')
+        conn.close()
+    time.sleep(0.5)
+    after = mem_alloc(probe)
+    assert after - before < 1024, (before, after)      # no growth (it may shrink)
+    assert json.loads(probe.ask('read system:_clients').split(' ', 2)[2])[0] == 1
+    probe.close()

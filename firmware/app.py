@@ -74,13 +74,14 @@ class App:
         if kind == 'loop':
             heater = cfg['heater']
             output = HeaterOutput(self.board.pwm(heater), heater['rated_power'])
-            gains = cfg.get('pid', (20.0, 0.2, 60.0))
+            gains = cfg.get('pid', (30.0, 0.5, 60.0))
             loop = TemperatureLoop(
                 name, description, clock, self._thermometer(cfg), output,
                 t_min=cfg.get('t_min', -50.0), t_max=cfg.get('t_max', 200.0),
                 overtemp=cfg.get('overtemp'), gains=(gains[0], gains[1], gains[2]),
                 tolerance=cfg.get('tolerance', 0.1), window=cfg.get('window', 30.0),
-                timeout=cfg.get('timeout', 900.0), ramp=cfg.get('ramp', 0.0), **props)
+                timeout=cfg.get('timeout', 900.0), ramp=cfg.get('ramp', 0.0),
+                i_band=cfg.get('i_band', 0.0), **props)
             loop.period_ms = int(cfg.get('period', 1.0) * 1000)
             self.loops.append(loop)
             return loop

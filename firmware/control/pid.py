@@ -7,7 +7,8 @@
 
 Units: ``kp`` output per K, ``ki`` output per K and s, ``kd`` output s per K;
 ``d_filter`` is the time constant in s of a first-order low-pass on the
-derivative (0: none).
+derivative (0: none); ``i_band`` (K) limits integration to errors within
+the band (0: always), so a step does not wind the integral up on its way.
 
 * The derivative acts on the measurement, not the error, so a setpoint
   step gives no derivative kick.
@@ -21,7 +22,7 @@ derivative (0: none).
 
 
 class PID:
-    def __init__(self, kp, ki, kd, out_min=0.0, out_max=1.0, d_filter=0.0):
+    def __init__(self, kp, ki, kd, out_min=0.0, out_max=1.0, d_filter=0.0, i_band=0.0):
         if not out_min < out_max:
             raise ValueError('out_min must be < out_max')
         if d_filter < 0:
@@ -32,6 +33,7 @@ class PID:
         self.out_min = out_min
         self.out_max = out_max
         self.d_filter = d_filter
+        self.i_band = i_band
         self.reset()
 
     def reset(self, measurement=None, output=None):
@@ -77,7 +79,9 @@ class PID:
             self._hold = None
         else:
             old = self._integral
-            i = old + self.ki * error * dt
+            i = old
+            if not self.i_band or -self.i_band <= error <= self.i_band:
+                i += self.ki * error * dt
             top = high - p - d
             bottom = low - p - d
             if i > top:

@@ -26,8 +26,8 @@ class TemperatureLoop(Drivable):
     implementation = 'modules.loop.TemperatureLoop'
 
     def __init__(self, name, description, clock, thermometer, output, t_min=-50.0, t_max=200.0,
-                 overtemp=None, gains=(20.0, 0.2, 60.0), tolerance=0.1, window=30.0,
-                 timeout=900.0, ramp=0.0, **props):
+                 overtemp=None, gains=(30.0, 0.5, 60.0), tolerance=0.1, window=30.0,
+                 timeout=900.0, ramp=0.0, i_band=0.0, **props):
         rated = output.rated_power
         temp = Double(t_min, t_max, unit=DEGC)
         self.accessibles = declare(
@@ -66,7 +66,7 @@ class TemperatureLoop(Drivable):
         Drivable.__init__(self, name, description, clock, **props)
         self.thermometer = thermometer
         self.output = output
-        self.pid = PID(gains[0], gains[1], gains[2], 0.0, rated)
+        self.pid = PID(gains[0], gains[1], gains[2], 0.0, rated, i_band=i_band)
         self.heater_module = None
         self._overtemp = t_max + 10.0 if overtemp is None else float(overtemp)
         self.set('_overtemp', self._overtemp)

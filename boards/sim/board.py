@@ -18,7 +18,8 @@ from secop.datatypes import Double, Enum
 from secop.module import IDLE, WARN, Parameter, Readable, declare
 
 _ADC_BITS = 12
-FAULTS = (('none', 0), ('sensor_open', 1), ('sensor_short', 2), ('heater_stuck_on', 3))
+FAULTS = (('none', 0), ('sensor_open', 1), ('sensor_short', 2), ('heater_stuck_on', 3),
+          ('adc_error', 4))
 
 
 class Board:
@@ -110,6 +111,8 @@ class SimADC:
                 return (1 << _ADC_BITS) - 1       # open sensor: pulled to the rail
             if board.fault == 2:
                 return 0                           # shorted sensor
+            if board.fault == 4:
+                raise OSError(5)                   # the ADC driver fails (EIO)
             temp = plant.sensor_temp(board.monotonic_ms())
         r = self.ntc.resistance(temp)
         code = int(r / (r + self.r_fixed) * ((1 << _ADC_BITS) - 1) + 0.5)

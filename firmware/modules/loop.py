@@ -72,6 +72,7 @@ class TemperatureLoop(Drivable):
         self.set('_overtemp', self._overtemp)
         self._latched = None        # text of a latched error, until clear_errors
         self._fault = None          # text of the present sensor fault
+        self._failed = False        # the last step raised or the loop stalled
         self._temp = None
         self._drive_start = 0
         self._stable_since = None
@@ -125,8 +126,8 @@ class TemperatureLoop(Drivable):
     def write_target(self, value):
         if self._latched:
             raise SECoPError('IsError', self._latched)
-        if self._fault:
-            raise SECoPError('IsError', self._fault)
+        if self._fault or self._failed:
+            raise SECoPError('IsError', self.get('status')[1])
         self._take_control()
         self._begin_drive(value)
         return value
@@ -191,6 +192,12 @@ class TemperatureLoop(Drivable):
             return
         self._temp = temp
         self.set('value', temp)
+        if self._failed:
+            self._failed = False
+            self.log(self, 'info', 'control recovered')
+            if not self._latched:
+                self.pid.reset(temp, 0.0)
+                self._resume()
         if temp >= self._overtemp and not self._latched:
             self.output.off()
             self._latched = 'over temperature: %.2f >= %.2f, do clear_errors' % (
@@ -257,12 +264,14 @@ class TemperatureLoop(Drivable):
             self.heater_module.set('value', self.output.power)
 
     def fail(self, exc):
-        """An exception in the control path: heater off, ERROR, log."""
+        """An exception in the control path: heater off, ERROR, one log line."""
         self.output.off()
-        err = as_secop_error(exc)
         self._publish_power()
+        err = as_secop_error(exc)
         self.set_status(ERROR, 'control failed: ' + err.text)
-        self.log(self, 'error', 'heater off: control failed: ' + err.text)
+        if not self._failed:
+            self.log(self, 'error', 'heater off: control failed: ' + err.text)
+        self._failed = True
 
     def stalled(self):
         """The control step has not run in time: heater off until it runs again."""
@@ -270,3 +279,4 @@ class TemperatureLoop(Drivable):
         self._publish_power()
         self.set_status(ERROR, 'control loop stalled')
         self.log(self, 'error', 'heater off: control loop stalled')
+        self._failed = True

@@ -55,10 +55,15 @@ class App:
                 modules.append(ConfigError(cfg.get('name', 'module%d' % len(modules)),
                                            self.clock, _describe_config_error(exc)))
         node_cfg = config.get('node', {})
+        access = config.get('access', {})
+        writers = access.get('writers')
         self.node = Node(node_cfg.get('equipment_id', 'secop_micropython'),
                          node_cfg.get('description', 'MicroPython SECoP node'),
                          modules, self.clock, firmware=node_cfg.get('firmware', FIRMWARE),
-                         idn=node_cfg.get('idn', IDN_V1))
+                         idn=node_cfg.get('idn', IDN_V1),
+                         read_only=access.get('read_only', False),
+                         allow=tuple(access.get('allow', ())),
+                         writers=None if writers is None else tuple(writers))
 
     def _module(self, cfg, built):
         kind = cfg['class']

@@ -23,7 +23,7 @@ class Node:
     """A SEC node: identification, description, modules and their sessions."""
 
     def __init__(self, equipment_id, description, modules, clock, firmware='', idn=IDN_V1,
-                 properties=(), outbox_reserve=8):
+                 properties=(), outbox_reserve=8, read_only=False, allow=(), writers=None):
         self.equipment_id = equipment_id
         self.description = description
         self.firmware = firmware
@@ -36,6 +36,10 @@ class Node:
         self.nparams = 0
         self.outbox_reserve = outbox_reserve
         self.requests = 0
+        # access control: SECoP has none, so the owner limits who may write
+        self.read_only = read_only    # no change/do at all, except ``allow``
+        self.allow = allow            # 'module:accessible' always allowed (e.g. heater:stop)
+        self.writers = writers        # client addresses that may write (None: all)
         for module in modules:
             self._modules[module.name] = module
             module.announce = self.announce
@@ -50,8 +54,11 @@ class Node:
 
     # --- sessions -----------------------------------------------------------
 
-    def open_session(self, serial=False):
+    def open_session(self, serial=False, peer=None):
+        """A new client; ``peer`` is its address ('serial' for the UART)."""
         session = Session(self, self.nparams + self.outbox_reserve, serial)
+        session.may_write = not self.read_only and (
+            self.writers is None or (peer or ('serial' if serial else '')) in self.writers)
         self.sessions.append(session)
         return session
 
@@ -244,8 +251,14 @@ class Node:
         is_error, report = param.report()
         session.send(message('error_read' if is_error else 'reply', specifier, report))
 
+    def _check_write(self, session, module, name):
+        if not session.may_write and '%s:%s' % (module.name, name) not in self.allow:
+            raise SECoPError('ReadOnly', 'this node is read-only for this client' + (
+                ' (allowed: %s)' % ', '.join(self.allow) if self.allow else ''))
+
     def _change(self, session, specifier, data):
         module, param = self._parameter(specifier)
+        self._check_write(session, module, param.name)
         if param.decl.readonly or param.decl.constant is not None:
             raise SECoPError('ReadOnly', '%s is read only' % specifier)
         module.change(param, parse_json(data))
@@ -254,6 +267,7 @@ class Node:
 
     def _do(self, session, specifier, data):
         module, name, command = self._command(specifier)
+        self._check_write(session, module, name)
         result = module.do(name, command, parse_json(data))
         session.send(message('done', specifier, '[%s,%s]' % (result, qualifiers(self.clock()))))
 

@@ -28,6 +28,7 @@ class Session:
         self.log_level = LOG_OFF
         self.log_modules = None       # {module name: level} once set per module
         self.closed = False           # serial: description changed, awaiting *IDN?
+        self.may_write = True         # set by the node from its access settings
         self.overflows = 0
 
     # --- state --------------------------------------------------------------

@@ -18,11 +18,11 @@ _LF = 10
 class Connection:
     """Serves one session on a reader/writer stream pair until either side ends."""
 
-    def __init__(self, node, reader, writer, serial=False, max_line=1024):
+    def __init__(self, node, reader, writer, serial=False, max_line=1024, peer=None):
         self.node = node
         self.reader = reader
         self.writer = writer
-        self.session = node.open_session(serial)
+        self.session = node.open_session(serial, peer)
         self.buf = bytearray(max_line)
         self.view = memoryview(self.buf)
         self.last_rx_ms = 0

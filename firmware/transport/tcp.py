@@ -8,6 +8,17 @@ from transport.connection import Connection
 REFUSED = 'error  ["Impossible","too many clients, the limit is %d",{}]\n'
 
 
+def peer_ip(writer):
+    """The client's IPv4 address as text: a tuple on lwIP boards, a raw
+    sockaddr (family, port, address) on the unix port."""
+    peer = writer.get_extra_info('peername')
+    if isinstance(peer, tuple):
+        return peer[0]
+    if peer and len(peer) >= 8:
+        return '%d.%d.%d.%d' % (peer[4], peer[5], peer[6], peer[7])
+    return ''
+
+
 class TcpServer:
     def __init__(self, node, host='0.0.0.0', port=10767, max_clients=4, max_line=1024,
                  idle_timeout=0):
@@ -35,7 +46,7 @@ class TcpServer:
                 await writer.drain()
                 return
             self.accepted += 1
-            conn = Connection(self.node, reader, writer, False, self.max_line)
+            conn = Connection(self.node, reader, writer, False, self.max_line, peer_ip(writer))
             conn.task = asyncio.current_task()
             conn.last_rx_ms = time.ticks_ms()
             self.connections.append(conn)

@@ -74,3 +74,26 @@ def test_frappy_updates_and_busy_sequence(sim):
     finally:
         client.setParameter('heater', 'target', 22)
         client.disconnect()
+
+
+def test_raw_serial_line(serial_sim):
+    """The pty as a plain serial terminal would use it: CR LF, noise before *IDN?."""
+    import os
+    import select
+    import tty
+    fd = os.open(serial_sim.uart, os.O_RDWR | os.O_NOCTTY)
+    try:
+        tty.setraw(fd)
+        os.write(fd, b'\xff\xfe garbage without newline')
+        os.write(fd, b'\r\n*IDN?\r\nread heater:status\r\n')
+        data = b''
+        while data.count(b'\n') < 3:
+            ready, _, _ = select.select([fd], [], [], 5)
+            assert ready, data
+            data += os.read(fd, 4096)
+        lines = data.decode().splitlines()
+        assert lines[0].startswith('error')           # the noise got one error reply
+        assert lines[1] == 'ISSE&SINE2020,SECoP,V2019-09-16,v1.0'
+        assert lines[2].startswith('reply heater:status [[')
+    finally:
+        os.close(fd)

@@ -23,7 +23,7 @@ class HeaterOutput:
 
     def set_power(self, watts):
         watts = min(max(watts, 0.0), self.limit)
-        duty = int(watts / self.rated_power * _FULL + 0.5)
+        duty = int(watts / self.rated_power * _FULL)      # rounds down: never above limit
         self.pwm.duty_u16(duty)
         self.power = duty * self.rated_power / _FULL
 

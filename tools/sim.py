@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import tty
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -49,29 +50,56 @@ def parse_args(argv=None):
 
 
 class NullModem:
-    """Two ptys whose masters are joined: the node opens one end, a client the other."""
+    """Two ptys whose masters are joined: the node opens one end, a client the other.
+
+    Like a serial cable, bytes sent while nobody listens at the client's end
+    are lost (the relay never blocks on a full buffer)."""
 
     def __init__(self):
         self.node_master, node_slave = os.openpty()
         self.client_master, client_slave = os.openpty()
         for fd in (self.node_master, node_slave, self.client_master, client_slave):
             tty.setraw(fd)
+        for fd in (self.node_master, self.client_master):
+            os.set_blocking(fd, False)
         self.node_path = os.ttyname(node_slave)
         self.client_path = os.ttyname(client_slave)
-        # keep the slaves open so a closing peer does not hang up the line
-        self._slaves = (node_slave, client_slave)
+        os.close(client_slave)      # the client's end is open only while a client uses it
+        self._node_slave = node_slave   # keep the node's end up across its reopenings
+        self.client_open = False
         threading.Thread(target=self._relay, daemon=True).start()
 
     def _relay(self):
-        pairs = {self.node_master: self.client_master, self.client_master: self.node_master}
         while True:
-            ready, _, _ = select.select(list(pairs), [], [], 0.5)
-            for fd in ready:
-                try:
-                    data = os.read(fd, 4096)
-                    os.write(pairs[fd], data)
-                except OSError:
-                    pass
+            ready, _, _ = select.select([self.node_master, self.client_master], [], [], 0.2)
+            if self.client_master in ready or not self.client_open:
+                data = self._read(self.client_master)
+                self.client_open = data is not None
+                if data:
+                    self._write(self.node_master, data)
+            if self.node_master in ready:
+                data = self._read(self.node_master)
+                if data and self.client_open:
+                    self._write(self.client_master, data)
+            if not self.client_open:
+                time.sleep(0.05)    # a closed end reads EIO at once: do not spin
+
+    @staticmethod
+    def _read(fd):
+        """Bytes, b'' if none are waiting, None if the other end is closed."""
+        try:
+            return os.read(fd, 4096)
+        except BlockingIOError:
+            return b''
+        except OSError:
+            return None
+
+    @staticmethod
+    def _write(fd, data):
+        try:
+            os.write(fd, data)
+        except OSError:
+            pass                    # buffer full or end closed: the bytes are lost
 
 
 def prepare_config(args, path):

@@ -47,31 +47,29 @@ class Connection:
     async def _read_loop(self):
         node, session, buf, view = self.node, self.session, self.buf, self.view
         size = len(buf)
-        filled = 0
-        discarding = False
+        filled = 0              # bytes of an unfinished line at the start of buf
+        discarding = False      # inside a line that was too long: drop it up to its LF
         while not self._closing:
             count = await self.reader.readinto(view[filled:])
             if not count:
                 return
             self.last_rx_ms = time.ticks_ms()
             end = filled + count
-            start = 0
-            while not self._closing:
-                newline = buf.find(b'\n', filled, end)
-                if newline < 0:
-                    break
+            line_start = 0
+            newline = buf.find(b'\n', filled, end)
+            while newline >= 0 and not self._closing:
                 if discarding:
                     discarding = False
                 else:
                     while not node.ready_for_request(session) and not self._closing:
                         self._room.clear()
                         await self._room.wait()
-                    node.handle(session, view[start:newline])
-                start = filled = newline + 1
-            filled = end
-            if start:
-                buf[:end - start] = view[start:end]
-                filled = end - start
+                    node.handle(session, view[line_start:newline])
+                line_start = newline + 1
+                newline = buf.find(b'\n', line_start, end)
+            filled = end - line_start
+            if line_start and filled:
+                buf[:filled] = view[line_start:end]
             if filled == size:
                 if not discarding:
                     node.handle_oversize(session, view[:filled])

@@ -153,6 +153,8 @@ class App:
                 watchdog.feed()
 
     async def run(self):
+        node = self.node
+        assert node is not None     # built in __init__; narrows the type for pyright
         config = self.config
         max_line = config.get('max_line', 1024)
         tcp = config.get('tcp', {})
@@ -167,7 +169,7 @@ class App:
             asyncio.create_task(serve_serial(
                 self.node, lambda: self.board.open_serial(serial), max_line))
             served.append('uart=%s' % serial.get('path', serial.get('uart', '')))
-        for module in self.node.modules:
+        for module in node.modules:
             if module not in self.loops:
                 asyncio.create_task(self._poll(module))
         watchdog = self.board.watchdog(config.get('watchdog_ms', 0))

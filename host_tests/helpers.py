@@ -21,7 +21,7 @@ def free_port():
 class SimNode:
     """``tools/sim.py`` as a child process: real firmware under real MicroPython."""
 
-    def __init__(self, *args, heap='192k', speed=None, config=None, source=False):
+    def __init__(self, *args, heap='256k', speed=None, config=None, source=False):
         self.port = free_port()
         cmd = [sys.executable, SIM, '--port', str(self.port), '--heap', heap]
         if speed is not None:

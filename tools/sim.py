@@ -34,7 +34,7 @@ DEFAULT_CONFIG = os.path.join(ROOT, 'boards', 'sim', 'config.json')
 BUILD = os.path.join(ROOT, 'build', 'sim-mpy')
 # The unix port cannot freeze code into the binary, so the firmware's bytecode,
 # qstrs and objects share the 64-bit heap with the node: see docs/performance.md.
-DEFAULT_HEAP = '192k'
+DEFAULT_HEAP = '256k'
 
 
 def parse_args(argv=None):

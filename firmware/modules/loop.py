@@ -78,6 +78,7 @@ class TemperatureLoop(Drivable):
         self._stable_since = None
         self._now = 0
         self.progress_ms = 0        # time of the last completed step
+        self.period_ms = 1000       # control period, set by the app
         self.output.off()
 
     # --- state --------------------------------------------------------------

@@ -24,7 +24,7 @@ def parse_json(text):
         return None
     try:
         if _CPYTHON:
-            return json.loads(text, parse_constant=_refuse_constant)
+            return json.loads(text, parse_constant=_refuse_constant)  # pyright: ignore[reportCallIssue]
         return json.loads(text)
     except MemoryError:
         raise
@@ -85,17 +85,28 @@ def _escape_char(ch):
     return '\\u%04x' % code
 
 
+_SHORT_ESCAPES = (('\\', '\\\\'), ('"', '\\"'), ('\n', '\\n'), ('\r', '\\r'),
+                  ('\t', '\\t'))
+
+
 def encode_str(text):
-    """JSON string literal in pure ASCII; the fast path allocates only the result."""
+    """JSON string literal in pure ASCII.
+
+    Printable ASCII (with quotes, backslashes, CR, LF, TAB) is escaped with
+    ``str.replace``; only other characters are escaped one by one, which
+    builds a list as long as the text."""
     try:
         raw = text.encode()
-    except UnicodeError:        # a lone surrogate (CPython): escape it like the rest
+    except UnicodeError:        # a lone surrogate (CPython)
         raw = b''
-    if len(raw) == len(text) and b'"' not in raw and b'\\' not in raw and b'\x7f' not in raw:
+    if len(raw) == len(text):
         for byte in raw:
-            if byte < 0x20:
+            if (byte < 0x20 and byte not in (9, 10, 13)) or byte == 0x7f:
                 break
         else:
+            for old, new in _SHORT_ESCAPES:
+                if old in text:
+                    text = text.replace(old, new)
             return '"%s"' % text
     return '"%s"' % ''.join(_escape_char(ch) for ch in text)
 

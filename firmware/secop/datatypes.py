@@ -63,6 +63,9 @@ class DataType:
     def encode(self, value):
         return encode(value)
 
+    def validate(self, value):
+        raise NotImplementedError
+
     def check_limits(self, value):
         """Validate a value that comes from inside the node (same rules)."""
         return self.validate(value)
@@ -71,10 +74,13 @@ class DataType:
 class _Numeric(DataType):
     """Shared min/max/unit/fmtstr handling of double and scaled."""
 
+    min = max = absolute_resolution = relative_resolution = None
+    unit = fmtstr = ''
+
     def _check_range(self, value, shown):
         if (self.min is not None and value < self.min) or (self.max is not None and value > self.max):
             raise _range('%s must be between %s and %s' % (
-                _num(shown), _num(self._shown_min()), _num(self._shown_max())))
+                _num(shown), _num(self.min), _num(self.max)))
 
     def _unit_props(self):
         props = []
@@ -101,14 +107,8 @@ class Double(_Numeric):
         self.fmtstr = fmtstr
         self.absolute_resolution = absolute_resolution
         self.relative_resolution = relative_resolution
-        self.default = _clamp_zero(-_INF if min is None else self.min,
-                                   _INF if max is None else self.max) * 1.0
-
-    def _shown_min(self):
-        return self.min
-
-    def _shown_max(self):
-        return self.max
+        self.default = _clamp_zero(-_INF if min is None else float(min),
+                                   _INF if max is None else float(max)) * 1.0
 
     def validate(self, value):
         if not _is_number(value):
@@ -150,12 +150,6 @@ class Scaled(_Numeric):
         self.relative_resolution = relative_resolution
         self.default = _clamp_zero(self.min, self.max) * scale
 
-    def _shown_min(self):
-        return self.min
-
-    def _shown_max(self):
-        return self.max
-
     def validate(self, value):
         if not _is_whole(value):
             raise _wrong('expected an integer, got %s' % encode_type(value))
@@ -194,7 +188,7 @@ class Int(DataType):
         return value
 
     def _props(self):
-        props = [('min', self.min), ('max', self.max)]
+        props: list = [('min', self.min), ('max', self.max)]
         if self.unit:
             props.append(('unit', self.unit))
         return props
@@ -425,7 +419,7 @@ class Struct(DataType):
                                  for name, dt in self.members)
 
     def _props(self):
-        props = [('members', Raw('{%s}' % ','.join(
+        props: list = [('members', Raw('{%s}' % ','.join(
             '%s:%s' % (encode_str(name), dt.describe()) for name, dt in self.members)))]
         if self.optional:
             props.append(('optional', list(self.optional)))

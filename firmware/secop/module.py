@@ -127,7 +127,7 @@ class Module:
     """Base of every module: parameters, commands, description, announcements."""
 
     interface_classes = ()
-    accessibles = ()
+    accessibles: tuple = ()
     implementation = ''
 
     def __init__(self, name, description, clock, **properties):

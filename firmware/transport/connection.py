@@ -6,13 +6,15 @@ buffer gets one ProtocolError reply and the rest of it is discarded as it
 arrives.  The writer is the only task that writes and drains the stream
 (two tasks draining one stream corrupt it).  A session whose outbox is full
 is not read from until the writer has made room, so a client that does not
-read its replies is throttled by TCP instead of growing the heap.
+read its replies is throttled by TCP instead of growing the heap.  When
+writing fails (the peer is gone, or the heap is exhausted halfway through a
+line) the whole connection ends: a cut line cannot be repaired.
 """
 
 import asyncio
 import time
 
-_LF = 10
+_BATCH = 512        # bytes of queued lines written before waiting for the stream
 
 
 class Connection:
@@ -30,13 +32,14 @@ class Connection:
         self._room = asyncio.Event()
         self._closing = False
         self.session.wake = self._queued.set
+        self.task = asyncio.current_task()   # the task serving this connection
 
     async def serve(self):
         """Run until the peer closes, an I/O error occurs or ``close()`` is called."""
         writer_task = asyncio.create_task(self._write_loop())
         try:
             await self._read_loop()
-        except (OSError, MemoryError):
+        except (OSError, MemoryError, asyncio.CancelledError):
             pass
         finally:
             self._closing = True
@@ -85,16 +88,20 @@ class Connection:
                         return
                     self._queued.clear()
                     await self._queued.wait()
-                out = session.pop()
-                self._room.set()
-                if type(out) is str:
-                    writer.write(out)
-                    await writer.drain()
-                else:
-                    for chunk in out:
-                        writer.write(chunk)
-                        await writer.drain()
+                pending = 0
+                while session.queue and pending < _BATCH:
+                    out = session.pop()
+                    self._room.set()
+                    if type(out) is str:
+                        writer.write(out)
+                        pending += len(out)
+                    else:
+                        for chunk in out:
+                            writer.write(chunk)
+                            await writer.drain()
+                await writer.drain()
         except (OSError, MemoryError):
-            # the reader notices the broken stream; make sure it does
-            self._closing = True
-            self._room.set()
+            task = self.task
+            if not self._closing and task is not None:
+                self._closing = True
+                task.cancel()           # ends the reader, and with it the connection

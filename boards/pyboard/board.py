@@ -1,0 +1,135 @@
+"""Pyboard v1.1 (STM32F405): ADC on the X/Y header pins, heater PWM on a
+``pyb.Timer`` channel, SECoP over a UART (or the USB virtual COM port), the
+independent watchdog.  The Pyboard has no network: its transport is serial.
+
+``Board(cfg)`` gets the ``board`` section of config.json.  Pins are header
+names ('X19', 'Y3'); a heater names its pin and the timer channel behind it
+(``"heater": {"pin": "Y3", "timer": 4, "channel": 3, ...}``), see
+tools/configcheck.py for the valid combinations.  The wall clock is the RTC,
+trusted (``t`` sent) once it shows a year from ``rtc_valid_from`` on, i.e.
+after ``tools/deploy.py`` or a battery-backed RTC has set it.
+"""
+
+import asyncio
+import time
+
+import machine
+import pyb
+from machine import ADC, Pin
+
+from secop.clock import Clock
+
+_FULL = 65535
+_RESET_CAUSES = (('PWRON_RESET', 'power on'), ('HARD_RESET', 'hard reset'),
+                 ('WDT_RESET', 'watchdog'), ('DEEPSLEEP_RESET', 'deep sleep wake'),
+                 ('SOFT_RESET', 'soft reset'))
+
+
+class Board:
+    name = 'pyboard'
+
+    def __init__(self, config):
+        self.config = config
+        self.vref_uv = int(config.get('vref_uv', 3300000))
+        self.safe_pins = config.get('safe_pins', ())
+        self.rtc_valid_from = int(config.get('rtc_valid_from', 2025))
+        self.pwms = []
+        self._clock = None
+
+    # --- time ---------------------------------------------------------------
+
+    def monotonic_ms(self):
+        return time.ticks_ms()
+
+    async def sleep_ms(self, ms):
+        await asyncio.sleep_ms(ms)
+
+    def clock(self):
+        if self._clock is None:
+            synced = time.gmtime()[0] >= self.rtc_valid_from
+            self._clock = Clock(time.time_ns, time.gmtime(0)[0], synced=synced)
+        return self._clock
+
+    # --- I/O ----------------------------------------------------------------
+
+    def safe_state(self):
+        """Every heater output off; works before anything else is set up."""
+        for pwm in self.pwms:
+            try:
+                pwm.duty_u16(0)
+            except (OSError, ValueError):
+                pass
+        for pin in self.safe_pins:
+            Pin(pin, Pin.OUT, value=0)
+
+    def adc(self, cfg):
+        return ScaledADC(ADC(Pin(cfg['pin'])), self.vref_uv)
+
+    def pwm(self, cfg):
+        pwm = TimerPWM(cfg['pin'], cfg['timer'], cfg['channel'], cfg.get('freq', 10))
+        self.pwms.append(pwm)
+        return pwm
+
+    def open_serial(self, cfg):
+        port = cfg.get('uart', 6)
+        if port == 'vcp':
+            stream = pyb.USB_VCP()
+        else:
+            stream = machine.UART(port, cfg.get('baudrate', 115200),
+                                  rxbuf=cfg.get('rxbuf', 1024), timeout=0)
+        return asyncio.StreamReader(stream), asyncio.StreamWriter(stream, {})
+
+    def watchdog(self, timeout_ms):
+        return machine.WDT(timeout=timeout_ms) if timeout_ms else None
+
+    def reset_cause(self):
+        cause = machine.reset_cause()
+        for attr, text in _RESET_CAUSES:
+            if getattr(machine, attr, None) == cause:
+                return text
+        return 'unknown (%d)' % cause
+
+    def tasks(self, node):
+        return ()
+
+    def module(self, kind, cfg, clock):
+        return None
+
+
+class ScaledADC:
+    """``read_u16()`` scaled to microvolts with the reference voltage."""
+
+    def __init__(self, adc, vref_uv):
+        self.adc = adc
+        self.vref_uv = vref_uv
+
+    def read_u16(self):
+        return self.adc.read_u16()
+
+    def read_uv(self):
+        return self.adc.read_u16() * self.vref_uv // _FULL
+
+
+class TimerPWM:
+    """A ``pyb.Timer`` channel in PWM mode, offered as ``duty_u16``."""
+
+    def __init__(self, pin, timer, channel, freq):
+        self.timer = pyb.Timer(timer, freq=freq)
+        self.channel = self.timer.channel(channel, pyb.Timer.PWM, pin=pyb.Pin(pin),
+                                          pulse_width=0)
+        self._duty = 0
+
+    def duty_u16(self, value=None):
+        if value is None:
+            return self._duty
+        value = min(max(int(value), 0), _FULL)
+        # compare = period + 1 keeps the output high for the whole period
+        ticks = value * (self.timer.period() + 1) // _FULL
+        self.channel.pulse_width(ticks)
+        self._duty = value
+
+    def freq(self, value=None):
+        if value is None:
+            return self.timer.freq()
+        self.timer.freq(value)
+        self.duty_u16(self._duty)        # the pulse width is in ticks of the old period

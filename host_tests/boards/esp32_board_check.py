@@ -1,0 +1,94 @@
+"""Runs boards/esp32/board.py under the MicroPython unix port on the fakes in
+host_tests/board_fakes.  argv[1] is the UDP port of a fake SNTP server.
+Prints CHECK lines; ends with 'ESP32 OK'."""
+
+import asyncio
+import socket
+import sys
+import time
+
+import machine
+import network
+
+import board
+
+NTP_PORT = int(sys.argv[1])
+NET = {'enabled': True, 'ssid': 'lab', 'hostname': 'node', 'connect_timeout': 0.3,
+       'backoff_min': 0.05, 'backoff_max': 0.1,
+       'ntp': {'host': '127.0.0.1', 'port': NTP_PORT, 'interval': 3600},
+       'ap': {'enabled': True, 'ssid': 'setup', 'after_failures': 2}}
+
+
+def check(name, condition):
+    print('CHECK', name, 'ok' if condition else 'FAILED')
+    if not condition:
+        sys.exit(1)
+
+
+def hardware():
+    b = board.Board({'safe_pins': [25, 26], 'vref_uv': 3300000})
+    b.safe_state()
+    check('safe_state drives heater pins low', machine.levels == {25: 0, 26: 0})
+    pwm = b.pwm({'pin': 25, 'freq': 10})
+    pwm.duty_u16(40000)
+    machine.levels[25] = 1
+    b.safe_state()
+    check('safe_state stops PWM and pins', pwm.duty == 0 and machine.levels[25] == 0)
+    adc = b.adc({'pin': 34})
+    check('adc 11 dB by default', adc.atten == machine.ADC.ATTN_11DB and adc.read_uv() > 0)
+    check('adc atten from config', b.adc({'pin': 35, 'atten': '6db'}).atten == 2)
+    check('watchdog off at 0', b.watchdog(0) is None and b.watchdog(8000).timeout == 8000)
+    check('reset cause text', b.reset_cause() == 'power on')
+    machine.cause[0] = machine.WDT_RESET
+    check('watchdog reset text', b.reset_cause() == 'watchdog')
+    reader, writer = b.open_serial({'uart': 2, 'tx': 17, 'rx': 16})
+    check('serial streams', reader is not None and writer is not None)
+    check('no tasks without Wi-Fi', b.tasks(None) == ())
+    clock = b.clock()
+    check('clock unsynced, same object', clock() is None and b.clock() is clock)
+
+
+async def wifi_and_time():
+    b = board.Board({'safe_pins': [25], 'network': NET, 'secrets': 'missing.json'})
+    tasks = [asyncio.create_task(coro) for coro in b.tasks(None)]
+    check('two tasks with Wi-Fi', len(tasks) == 2)
+    start = time.ticks_ms()
+    while not b.clock().synced and time.ticks_diff(time.ticks_ms(), start) < 8000:
+        await asyncio.sleep_ms(50)
+    events = network.events
+    connects = [e for e in events if e[0] == 'connect']
+    check('reconnects until connected', len(connects) == 3 and b.wifi.ip == '10.0.0.7')
+    ap_on = ('active', network.AP_IF, True) in events
+    ap_off = ('active', network.AP_IF, False) in events
+    check('access point up after 2 failures, down once connected', ap_on and ap_off)
+    check('driver reconnects disabled', ('config', network.STA_IF, {'reconnects': 0}) in events)
+    check('clock synced by SNTP', b.clock().synced and b.clock()() is not None)
+    check('RTC set from SNTP', len(machine.rtc) == 1 and machine.rtc[0][0] == 2025
+          and machine.rtc[0][7] == 500000)
+    for task in tasks:
+        task.cancel()
+
+
+async def sntp_timeout():
+    silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    silent.bind(socket.getaddrinfo('127.0.0.1', 0)[0][-1])
+    start = time.ticks_ms()
+    ticks = [0]
+
+    async def ticker():
+        while True:
+            ticks[0] += 1
+            await asyncio.sleep_ms(10)
+    task = asyncio.create_task(ticker())
+    result = await board.sntp_query(socket.getaddrinfo('127.0.0.1', 9)[0][-1], 300)
+    task.cancel()
+    elapsed = time.ticks_diff(time.ticks_ms(), start)
+    check('SNTP gives up after its timeout', result is None and 250 <= elapsed < 1000)
+    check('event loop kept running during SNTP', ticks[0] >= 10)
+    silent.close()
+
+
+hardware()
+asyncio.run(wifi_and_time())
+asyncio.run(sntp_timeout())
+print('ESP32 OK')

@@ -1,0 +1,290 @@
+"""tools/configcheck.py rules, one small broken config each, and the CLI
+tools/check_config.py; the committed configs of every board pass."""
+
+import copy
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from helpers import ROOT
+
+sys.path.insert(0, os.path.join(ROOT, 'tools'))
+
+import configcheck  # noqa: E402
+
+CLI = os.path.join(ROOT, 'tools', 'check_config.py')
+SECRETS = {'wifi_password': 'secret', 'ap_password': ''}
+
+
+def board_config(board):
+    with open(os.path.join(ROOT, 'boards', board, 'config.json')) as f:
+        return json.load(f)
+
+
+def problems(board, change, secrets=SECRETS):
+    """Problems of the board's committed config after ``change(config)``."""
+    config = copy.deepcopy(board_config(board))
+    change(config)
+    return configcheck.check(config, board, secrets)
+
+
+def loop(config):
+    return next(m for m in config['modules'] if m['class'] == 'loop')
+
+
+def assert_reports(found, *fragments):
+    for fragment in fragments:
+        assert any(fragment in p for p in found), '%r not in %r' % (fragment, found)
+
+
+@pytest.mark.parametrize('board', ['esp32', 'pyboard', 'sim'])
+def test_committed_configs_pass(board):
+    assert configcheck.check(board_config(board), board, SECRETS) == []
+
+
+def test_unknown_board():
+    assert_reports(configcheck.check({}, 'arduino'), 'unknown board')
+
+
+def test_not_an_object():
+    assert configcheck.check([], 'sim') == ['the configuration must be a JSON object']
+
+
+def test_unknown_top_level_key():
+    assert_reports(problems('sim', lambda c: c.update(tpc={})), "unknown top-level key 'tpc'")
+
+
+def test_unknown_module_class():
+    found = problems('esp32', lambda c: c['modules'].append({'name': 'x', 'class': 'sim'}))
+    assert_reports(found, "unknown module class 'sim'")
+
+
+def test_missing_class_and_bad_names():
+    def change(config):
+        config['modules'].append({'name': 'nameless'})
+        config['modules'].append({'name': '9lives', 'class': 'system'})
+        config['modules'].append({'name': 'SYSTEM', 'class': 'system'})
+    assert_reports(problems('sim', change), 'missing class', "name '9lives'", 'used twice')
+
+
+def test_missing_modules():
+    assert_reports(problems('sim', lambda c: c.pop('modules')), 'modules missing')
+
+
+@pytest.mark.parametrize('key', ['adc', 'sensor', 'heater', 't_min', 't_max'])
+def test_missing_loop_keys(key):
+    assert_reports(problems('esp32', lambda c: loop(c).pop(key)), key)
+
+
+def test_sensor_errors_come_from_the_firmware():
+    found = problems('esp32', lambda c: loop(c)['sensor'].pop('beta'))
+    assert_reports(found, "modules[1] 'heater'.sensor: sensor type 'ntc': missing key 'beta'")
+    found = problems('esp32', lambda c: loop(c)['sensor'].update(type='thermocouple'))
+    assert_reports(found, "unknown type 'thermocouple'")
+
+
+def test_esp32_adc_pins():
+    found = problems('esp32', lambda c: loop(c)['adc'].update(pin=25))
+    assert_reports(found, 'ADC2, which is unusable while Wi-Fi is on')
+    found = problems('esp32', lambda c: loop(c)['adc'].update(pin=5))
+    assert_reports(found, 'pin 5 is not a usable ADC pin')
+    found = problems('esp32', lambda c: loop(c)['adc'].update(atten='12db'))
+    assert_reports(found, 'atten must be one of')
+
+
+def test_esp32_adc2_allowed_without_wifi():
+    def change(config):
+        config['board']['network']['enabled'] = False
+        config['tcp']['enabled'] = False
+        config['serial']['enabled'] = True
+        loop(config)['adc']['pin'] = 27
+    assert problems('esp32', change) == []
+
+
+def test_esp32_heater_pins():
+    for pin, why in ((34, 'input only'), (6, 'SPI flash'), (12, 'strapping pin'),
+                     (1, 'REPL'), (40, 'not a GPIO')):
+        found = problems('esp32', lambda c: loop(c)['heater'].update(pin=pin))
+        assert_reports(found, why)
+
+
+def test_pyboard_pins_and_timers():
+    found = problems('pyboard', lambda c: loop(c)['adc'].update(pin='Y3'))
+    assert_reports(found, "pin 'Y3' has no ADC channel", 'pin Y3 is used twice')
+    found = problems('pyboard', lambda c: loop(c)['heater'].update(timer=2))
+    assert_reports(found, 'pin Y3 is not timer 2 channel 3; use "timer": 4, "channel": 3')
+    found = problems('pyboard', lambda c: loop(c)['heater'].update(pin='X7', timer=3,
+                                                                  channel=1))
+    assert_reports(found, "pin 'X7' is missing from board.safe_pins",
+                   'timer 3 is used internally; use "timer": 13, "channel": 1')
+
+
+def test_pyboard_reserved_timer():
+    def change(config):
+        config['board']['safe_pins'] = ['X1']
+        loop(config)['heater'].update(pin='X1', timer=5, channel=1)
+    assert_reports(problems('pyboard', change), 'timer 5 drives the servo outputs; use "timer": 2')
+
+
+def test_heater_pin_missing_from_safe_pins():
+    found = problems('esp32', lambda c: loop(c)['heater'].update(pin=27))
+    assert_reports(found, 'pin 27 is missing from board.safe_pins')
+    found = problems('esp32', lambda c: c['board'].pop('safe_pins'))
+    assert_reports(found, 'safe_pins missing')
+
+
+def test_target_range_outside_sensor_range():
+    found = problems('esp32', lambda c: loop(c).update(t_max=200.0, overtemp=210.0))
+    assert_reports(found, 't_max 200.0 is above the sensor range', 'beyond what the sensor')
+    found = problems('esp32', lambda c: loop(c).update(t_min=-50.0))
+    assert_reports(found, 't_min -50.0 is below the sensor range')
+    found = problems('esp32', lambda c: loop(c).update(t_min=95.0))
+    assert_reports(found, 't_min 95.0 must be below t_max')
+
+
+def test_overtemp_missing_or_not_above_t_max():
+    found = problems('sim', lambda c: loop(c).pop('overtemp'))
+    assert_reports(found, 'overtemp missing: the heater would run without an over-temperature')
+    found = problems('sim', lambda c: loop(c).update(overtemp=90.0))
+    assert_reports(found, 'overtemp 90.0 must be above t_max 90.0')
+
+
+@pytest.mark.parametrize('power', [None, 0, -5, 'lots', True])
+def test_rated_power(power):
+    def change(config):
+        heater = loop(config)['heater']
+        if power is None:
+            heater.pop('rated_power')
+        else:
+            heater['rated_power'] = power
+    assert_reports(problems('esp32', change), 'rated_power must be the heater power in W')
+
+
+def test_loop_tuning_values():
+    found = problems('sim', lambda c: loop(c).update(pid=[1, -1, 0], period=0))
+    assert_reports(found, 'pid must be three numbers', 'period 0 out of range')
+
+
+def test_heater_module_needs_an_earlier_loop():
+    def change(config):
+        config['modules'].insert(0, config['modules'].pop(2))    # heater_output first
+    assert_reports(problems('sim', change), "loop 'heater' must name a loop module listed before")
+
+
+def test_missing_wifi_secret():
+    found = problems('esp32', lambda c: None, secrets={})
+    assert_reports(found, 'wifi_password is missing', 'ap_password is missing')
+    found = problems('esp32', lambda c: None,
+                     secrets={'wifi_password': 'x', 'ap_password': 'short'})
+    assert_reports(found, 'ap_password must be 8 to 63 characters')
+    assert problems('esp32', lambda c: None, secrets=None) == []
+
+
+def test_wifi_settings():
+    def change(config):
+        config['board']['network'].update(ssid='', backoff_min=10, backoff_max=5)
+        config['board']['network']['ntp']['interval'] = 5
+    assert_reports(problems('esp32', change), 'ssid missing', 'backoff_max 5 below backoff_min',
+                   'interval 5 out of range')
+
+
+@pytest.mark.parametrize('clients', [0, 9, 2.5])
+def test_max_clients_out_of_range(clients):
+    found = problems('esp32', lambda c: c['tcp'].update(max_clients=clients))
+    assert_reports(found, 'max_clients')
+
+
+def test_tcp_rules():
+    found = problems('esp32', lambda c: c['tcp'].update(bind='192.168.1.5'))
+    assert_reports(found, 'bind must be "0.0.0.0"')
+    found = problems('pyboard', lambda c: c['tcp'].update(enabled=True))
+    assert_reports(found, 'the Pyboard has no network')
+    found = problems('sim', lambda c: c['tcp'].update(enabled=False))
+    assert_reports(found, 'no transport enabled')
+
+
+def test_serial_rules():
+    found = problems('esp32', lambda c: c['serial'].update(enabled=True, uart=0, tx=34))
+    assert_reports(found, 'uart must be 1 or 2', 'serial.tx: pin 34 is an input only')
+    found = problems('pyboard', lambda c: c['serial'].update(uart=5))
+    assert_reports(found, 'uart must be one of 1, 2, 3, 4, 6')
+    found = problems('pyboard', lambda c: c['serial'].update(uart=4) or
+                     loop(c)['adc'].update(pin='X1'))
+    assert_reports(found, 'pin X1 is used twice')
+    found = problems('sim', lambda c: c['serial'].update(enabled=True))
+    assert_reports(found, 'serial: path missing')
+
+
+def test_watchdog_rules():
+    found = problems('pyboard', lambda c: c.update(watchdog_ms=60000))
+    assert_reports(found, 'at most 32000')
+    found = problems('esp32', lambda c: c.update(watchdog_ms=1500))
+    assert_reports(found, "below 4 control periods of 'heater'")
+    found = problems('esp32', lambda c: c.update(modules=[m for m in c['modules']
+                                                       if m['class'] in ('temperature', 'system')]))
+    assert_reports(found, 'the watchdog is fed by the control loops and there is none')
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, CLI] + list(args), capture_output=True, text=True,
+                          timeout=30)
+
+
+def test_cli_ok_and_problems(tmp_path):
+    result = run_cli(os.path.join(ROOT, 'boards', 'pyboard', 'config.json'))
+    assert (result.returncode, result.stdout) == (0, 'ok\n')
+    config = board_config('sim')
+    del loop(config)['overtemp']
+    config['tcp']['max_clients'] = 20
+    path = tmp_path / 'config.json'
+    path.write_text(json.dumps(config))
+    result = run_cli(str(path), '--board', 'sim')
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2
+    assert_reports(lines, 'overtemp missing', 'max_clients 20 out of range')
+
+
+def test_cli_reads_secrets_next_to_the_config(tmp_path):
+    path = tmp_path / 'config.json'
+    path.write_text(json.dumps(board_config('esp32')))
+    result = run_cli(str(path), '--board', 'esp32')
+    assert result.returncode == 1 and 'wifi_password is missing' in result.stdout
+    (tmp_path / 'secrets.json').write_text(json.dumps(SECRETS))
+    assert run_cli(str(path), '--board', 'esp32').stdout == 'ok\n'
+    assert run_cli(str(path), '--board', 'esp32', '--no-secrets').returncode == 0
+
+
+def test_cli_invalid_json(tmp_path):
+    path = tmp_path / 'config.json'
+    path.write_text('{"modules": [')
+    result = run_cli(str(path), '--board', 'sim')
+    assert result.returncode == 1 and 'is not valid JSON' in result.stdout
+
+
+def test_same_problems_under_micropython(tmp_path):
+    """The checks are pure, so the firmware could run them at boot."""
+    config = board_config('esp32')
+    loop(config)['t_max'] = 300
+    del loop(config)['overtemp']
+    config['tcp']['max_clients'] = 0
+    config['extra'] = 1
+    (tmp_path / 'config.json').write_text(json.dumps(config))
+    script = tmp_path / 'check.py'
+    script.write_text('import json, configcheck\n'
+                      'with open("config.json") as f:\n'
+                      '    config = json.load(f)\n'
+                      'for problem in configcheck.check(config, "esp32", {}):\n'
+                      '    print(problem)\n')
+    micropython = os.path.join(os.path.dirname(sys.executable), 'micropython')
+    env = dict(os.environ, MICROPYPATH=os.pathsep.join(
+        [os.path.join(ROOT, 'firmware'), os.path.join(ROOT, 'tools')]))
+    result = subprocess.run([micropython, str(script)], capture_output=True, text=True,
+                            cwd=str(tmp_path), env=env, timeout=30)
+    assert result.returncode == 0, result.stdout + result.stderr
+    expected = configcheck.check(config, 'esp32', {})
+    assert len(expected) == 6
+    assert sorted(result.stdout.splitlines()) == sorted(expected)

@@ -1,0 +1,128 @@
+"""tools/deploy.py end to end on a virtual board (tools/vboard.py), without hardware.
+
+One vboard serves the module: the first deploy copies everything and the node
+answers ``*IDN?`` and ``describe`` over TCP after the reset; a second deploy
+copies nothing; stale ``.py`` files that would shadow the ``.mpy`` are removed;
+a hard reset from mpremote restarts the node; a bad config stops the deploy
+before the board is touched.  Processes are stopped by PID at the end.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from helpers import ROOT, LineClient, free_port
+from vboard_process import VBoard
+
+DEPLOY = os.path.join(ROOT, 'tools', 'deploy.py')
+
+
+def deploy(port, *args):
+    return subprocess.run([sys.executable, DEPLOY, '--board', 'sim', '--port', port] + list(args),
+                          capture_output=True, text=True, timeout=60)
+
+
+def ask(tcp_port, request, timeout=10):
+    client = LineClient(('127.0.0.1', tcp_port), timeout)
+    try:
+        client.send(request)
+        return client.recv()
+    finally:
+        client.close()
+
+
+def wait_for_node(tcp_port, timeout=10):
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return ask(tcp_port, '*IDN?')
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+@pytest.fixture(scope='module')
+def board(tmp_path_factory):
+    vboard = VBoard(str(tmp_path_factory.mktemp('vboard')))
+    yield vboard
+    children = vboard.children()
+    assert vboard.stop() == 0
+    for pid in children:
+        assert not os.path.exists('/proc/%d' % pid), 'MicroPython %d outlived vboard' % pid
+
+
+@pytest.fixture(scope='module')
+def deployed(board):
+    tcp_port = free_port()
+    result = deploy(board.port, '--tcp-port', str(tcp_port))
+    assert result.returncode == 0, result.stdout + result.stderr
+    return tcp_port, result.stdout
+
+
+def test_first_deploy_copies_all_and_node_answers(board, deployed):
+    tcp_port, out = deployed
+    assert '0 up to date' in out and 'deploy ok' in out
+    assert 'verify tcp 127.0.0.1:%d' % tcp_port in out
+    idn = ask(tcp_port, '*IDN?')
+    assert idn.startswith('ISSE') and ',SECoP,' in idn
+    reply = ask(tcp_port, 'describe')
+    assert reply.startswith('describing . ')
+    modules = json.loads(reply[len('describing . '):])['modules']
+    assert list(modules)[:2] == ['outside', 'heater']
+    for path in ('main.py', 'config.json', 'lib/app.mpy', 'lib/board.mpy', 'lib/plant.mpy',
+                 'lib/secop/node.mpy', 'lib/transport/tcp.mpy'):
+        assert os.path.isfile(os.path.join(board.root, path)), path
+    assert not [name for _, _, names in os.walk(os.path.join(board.root, 'lib'))
+                for name in names if name.endswith('.py')]
+
+
+def test_second_deploy_copies_nothing(board, deployed):
+    tcp_port, _ = deployed
+    result = deploy(board.port)           # keeps the TCP port the board already uses
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert 'up to date, nothing to copy' in result.stdout
+    assert 'copy ' not in result.stdout
+    assert 'verify tcp 127.0.0.1:%d' % tcp_port in result.stdout
+    assert 'SECoP' in ask(tcp_port, '*IDN?')
+
+
+def test_stale_py_files_are_removed(board, deployed):
+    tcp_port, _ = deployed
+    shadow = "raise ImportError('stale source shadows the deployed .mpy')\n"
+    stale = ('lib/secop/node.py', 'app.py', 'lib/secop/retired.mpy')
+    for path in stale:
+        with open(os.path.join(board.root, path), 'w') as f:
+            f.write(shadow)
+    result = deploy(board.port)
+    assert result.returncode == 0, result.stdout + result.stderr
+    for path in stale:
+        assert 'remove %s' % path in result.stdout
+        assert not os.path.exists(os.path.join(board.root, path))
+    assert 'nothing to copy' not in result.stdout     # removals are changes
+    assert 'SECoP' in ask(tcp_port, '*IDN?')
+
+
+def test_hard_reset_restarts_the_node(board, deployed):
+    tcp_port, _ = deployed
+    cause = board.mpremote('exec', 'import machine; print(machine.reset_cause())')
+    assert cause.stdout.strip() == '5'      # mpremote soft-resets on connect
+    assert board.mpremote('reset').returncode == 0
+    assert 'SECoP' in wait_for_node(tcp_port)
+
+
+def test_bad_config_stops_before_the_board(board, tmp_path):
+    with open(os.path.join(ROOT, 'boards', 'sim', 'config.json')) as f:
+        config = json.load(f)
+    del config['modules'][1]['overtemp']
+    path = tmp_path / 'config.json'
+    path.write_text(json.dumps(config))
+    result = deploy(board.port, '--config', str(path))
+    assert result.returncode == 1
+    assert 'overtemp missing' in result.stdout
+    assert 'next: fix them' in result.stdout
+    assert '[3/6]' not in result.stdout

@@ -1,0 +1,532 @@
+"""Checks a node configuration against a board: one message per problem.
+
+    check(config, board, secrets=None) -> list of problem strings ([] = ok)
+
+``board`` is 'esp32', 'pyboard' or 'sim'.  ``secrets`` is the parsed
+secrets.json (Wi-Fi passwords); None skips the checks that need it.  Every
+message says where the problem is and, where it is not obvious, what to do.
+Sensor settings are checked by building the sensor with the firmware's own
+``control.sensors.from_config``, so both always agree.
+
+Pure and MicroPython-compatible (no typing, no os.path at run time on a
+board), so the firmware can run the same checks at boot.
+"""
+
+try:
+    from control import sensors
+except ImportError:   # on the host, firmware/ sits next to tools/
+    import os
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                    'firmware'))
+    from control import sensors
+
+TOP_LEVEL = ('node', 'tcp', 'serial', 'max_line', 'watchdog_ms', 'board', 'modules')
+CLASSES = ('temperature', 'loop', 'heater', 'system')
+MAX_CLIENTS = 8
+
+# --- what each board offers ---------------------------------------------------
+
+# ESP32: ADC2 is taken by the Wi-Fi driver; 6-11 drive the flash; 34-39 are
+# inputs only; strapping pins can glitch at boot; 1/3 carry the REPL (UART0).
+_ESP32_ADC1 = (32, 33, 34, 35, 36, 39)
+_ESP32_ADC2 = (0, 2, 4, 12, 13, 14, 15, 25, 26, 27)
+_ESP32_STRAPPING = (0, 2, 5, 12, 15)
+_ESP32_FLASH = (6, 7, 8, 9, 10, 11)
+_ESP32_INPUT_ONLY = (34, 35, 36, 37, 38, 39)
+_ESP32_OUTPUTS = (4, 13, 14, 16, 17, 18, 19, 21, 22, 23, 25, 26, 27, 32, 33)
+_ESP32_ATTN = ('0db', '2.5db', '6db', '11db')
+
+# Pyboard v1.1: ADC channels on the header, and the timer channels (not the
+# complementary CHxN ones) each header pin can output.  Timer 3 is internal,
+# 5 drives the servo outputs, 6 paces ADC/DAC transfers: listed, but refused.
+_PYB_ADC = ('X1', 'X2', 'X3', 'X4', 'X5', 'X6', 'X7', 'X8', 'X11', 'X12',
+            'X19', 'X20', 'X21', 'X22', 'Y11', 'Y12')
+_PYB_PWM = {
+    'X1': ((2, 1), (5, 1)), 'X2': ((2, 2), (5, 2)), 'X3': ((2, 3), (5, 3), (9, 1)),
+    'X4': ((2, 4), (5, 4), (9, 2)), 'X6': ((2, 1),), 'X7': ((13, 1), (3, 1)),
+    'X8': ((14, 1), (3, 2)), 'X9': ((4, 1),), 'X10': ((4, 2),), 'X17': ((2, 2),),
+    'Y1': ((8, 1), (3, 1)), 'Y2': ((8, 2), (3, 2)), 'Y3': ((4, 3), (10, 1)),
+    'Y4': ((4, 4), (11, 1)), 'Y7': ((12, 1),), 'Y8': ((12, 2),), 'Y9': ((2, 3),),
+    'Y10': ((2, 4),),
+}
+_PYB_RESERVED_TIMERS = {3: 'is used internally', 5: 'drives the servo outputs',
+                        6: 'paces ADC/DAC transfers'}
+_PYB_UART_PINS = {1: ('X9', 'X10'), 2: ('X3', 'X4'), 3: ('Y9', 'Y10'), 4: ('X1', 'X2'),
+                  6: ('Y1', 'Y2')}
+_PYB_WDT_MAX_MS = 32000     # the independent watchdog's longest timeout
+_SIM_CHANNELS = ('ambient', 'block')
+
+
+def check(config, board, secrets=None):
+    """All problems of ``config`` on ``board``, one string each."""
+    if board not in ('esp32', 'pyboard', 'sim'):
+        return ["unknown board %r: use esp32, pyboard or sim" % (board,)]
+    if type(config) is not dict:
+        return ['the configuration must be a JSON object']
+    problems = []
+    ctx = _Context(config, board, secrets, problems)
+    for key in config:
+        if key not in TOP_LEVEL:
+            problems.append("unknown top-level key %r (known: %s)" % (key, ', '.join(TOP_LEVEL)))
+    _check_node(ctx)
+    _check_board(ctx)
+    _check_modules(ctx)
+    _check_tcp(ctx)
+    _check_serial(ctx)
+    _check_limits(ctx)
+    _check_pins(ctx)
+    return problems
+
+
+class _Context:
+    """The config being checked, the problems found and the pins in use."""
+
+    def __init__(self, config, board, secrets, problems):
+        self.config = config
+        self.board = board
+        self.secrets = secrets
+        self.problems = problems
+        self.pins = []          # (pin, user) for the double-use check
+        self.loops = []         # loop modules, for the watchdog check
+        board_cfg = config.get('board', {})
+        self.board_cfg = board_cfg if type(board_cfg) is dict else {}
+        net = self.board_cfg.get('network', {})
+        self.wifi = type(net) is dict and net.get('enabled', False) is True
+
+    def add(self, text):
+        self.problems.append(text)
+
+    def section(self, key):
+        value = self.config.get(key, {})
+        if type(value) is not dict:
+            self.add('%s must be a JSON object' % key)
+            return {}
+        return value
+
+
+# --- small value checks ---------------------------------------------------------
+
+def _is_number(value):
+    return type(value) in (int, float)
+
+
+def _number(ctx, where, cfg, key, low=None, high=None, required=False, integer=False):
+    """The value if it is a number within [low, high]; reports and returns None otherwise."""
+    if key not in cfg:
+        if required:
+            ctx.add('%s: missing %s' % (where, key))
+        return None
+    value = cfg[key]
+    kind = 'an integer' if integer else 'a number'
+    if not (type(value) is int if integer else _is_number(value)):
+        ctx.add('%s: %s must be %s, not %r' % (where, key, kind, value))
+        return None
+    if (low is not None and value < low) or (high is not None and value > high):
+        ctx.add('%s: %s %r out of range %s..%s' % (where, key, value,
+                                                    '' if low is None else low,
+                                                    '' if high is None else high))
+        return None
+    return value
+
+
+def _flag(ctx, where, cfg, key):
+    value = cfg.get(key, False)
+    if type(value) is not bool:
+        ctx.add('%s: %s must be true or false, not %r' % (where, key, value))
+        return False
+    return value
+
+
+def _identifier(name):
+    """A SECoP name: an ASCII letter or _, then letters, digits or _; 63 at most."""
+    if type(name) is not str or not 0 < len(name) <= 63:
+        return False
+    for index, c in enumerate(name):
+        if not ('a' <= c <= 'z' or 'A' <= c <= 'Z' or c == '_' or (index and '0' <= c <= '9')):
+            return False
+    return True
+
+
+# --- node ------------------------------------------------------------------------
+
+def _check_node(ctx):
+    node = ctx.section('node')
+    if 'equipment_id' in node and not _identifier(node['equipment_id']):
+        ctx.add('node: equipment_id %r must be an identifier (letters, digits, _)'
+                % (node['equipment_id'],))
+    _number(ctx, 'config', ctx.config, 'max_line', 64, 65536, integer=True)
+
+
+# --- board section -------------------------------------------------------------------
+
+def _check_board(ctx):
+    cfg = ctx.section('board')
+    where = 'board'
+    _number(ctx, where, cfg, 'vref_uv', 1000000, 5000000, integer=True)
+    if ctx.board == 'sim':
+        _number(ctx, where, cfg, 'speed', 0.001, 10000)
+        return
+    safe = cfg.get('safe_pins')
+    if type(safe) is not list:
+        ctx.add('board: safe_pins missing: list every heater pin, so safe_state() can '
+                'switch them off before anything else runs')
+    else:
+        for pin in safe:
+            _output_pin(ctx, 'board.safe_pins', pin)
+    if ctx.board == 'pyboard':
+        _number(ctx, where, cfg, 'rtc_valid_from', 2000, 2100, integer=True)
+        if 'network' in cfg:
+            ctx.add('board: the Pyboard has no network; remove board.network')
+        return
+    _check_network(ctx, cfg.get('network', {}))
+
+
+def _check_network(ctx, net):
+    where = 'board.network'
+    if type(net) is not dict:
+        ctx.add('%s must be a JSON object' % where)
+        return
+    if not _flag(ctx, where, net, 'enabled'):
+        return
+    if type(net.get('ssid')) is not str or not net.get('ssid'):
+        ctx.add('%s: ssid missing: the name of the Wi-Fi network to join' % where)
+    _number(ctx, where, net, 'connect_timeout', 1, 120)
+    low = _number(ctx, where, net, 'backoff_min', 0.1, 3600)
+    high = _number(ctx, where, net, 'backoff_max', 0.1, 86400)
+    if low is not None and high is not None and high < low:
+        ctx.add('%s: backoff_max %r below backoff_min %r' % (where, high, low))
+    ntp = net.get('ntp', {})
+    if type(ntp) is not dict:
+        ctx.add('%s.ntp must be a JSON object' % where)
+    else:
+        if 'host' in ntp and (type(ntp['host']) is not str or not ntp['host']):
+            ctx.add('%s.ntp: host must be a host name or IP address' % where)
+        _number(ctx, where + '.ntp', ntp, 'interval', 60, 604800)
+    ap = net.get('ap', {})
+    ap_on = type(ap) is dict and _flag(ctx, where + '.ap', ap, 'enabled')
+    if ap_on:
+        if 'ssid' in ap and (type(ap['ssid']) is not str or not 0 < len(ap['ssid']) <= 32):
+            ctx.add('%s.ap: ssid must be 1 to 32 characters' % where)
+        _number(ctx, where + '.ap', ap, 'after_failures', 1, 1000, integer=True)
+    _check_secrets(ctx, ap_on)
+
+
+def _check_secrets(ctx, ap_on):
+    secrets = ctx.secrets
+    if secrets is None:
+        return
+    hint = ' in secrets.json (copy boards/esp32/secrets.example.json to secrets.json)'
+    if type(secrets.get('wifi_password')) is not str:
+        ctx.add('Wi-Fi is enabled but wifi_password is missing' + hint)
+    if ap_on:
+        password = secrets.get('ap_password')
+        if type(password) is not str:
+            ctx.add('the fallback access point is enabled but ap_password is missing' + hint
+                    + '; use "" for an open access point')
+        elif password and not 8 <= len(password) <= 63:
+            ctx.add('ap_password must be 8 to 63 characters (WPA2), or "" for an open access point')
+
+
+# --- pins -----------------------------------------------------------------------------
+
+def _use_pin(ctx, pin, user, label=None):
+    ctx.pins.append((pin, user, label or 'pin %s' % (pin,)))
+
+
+def _adc_pin(ctx, where, cfg):
+    if ctx.board == 'sim':
+        channel = cfg.get('channel')
+        if channel not in _SIM_CHANNELS:
+            ctx.add('%s: channel must be one of %s, not %r' % (where, ', '.join(_SIM_CHANNELS),
+                                                             channel))
+        return
+    if 'pin' not in cfg:
+        ctx.add('%s: missing pin' % where)
+        return
+    pin = cfg['pin']
+    _use_pin(ctx, pin, where)
+    if ctx.board == 'pyboard':
+        if pin not in _PYB_ADC:
+            ctx.add('%s: pin %r has no ADC channel on the Pyboard; use one of %s'
+                    % (where, pin, ', '.join(_PYB_ADC)))
+        return
+    if pin in _ESP32_ADC1:
+        pass
+    elif pin in _ESP32_ADC2 and ctx.wifi:
+        ctx.add('%s: pin %r is on ADC2, which is unusable while Wi-Fi is on; use one of %s'
+                % (where, pin, _listing(_ESP32_ADC1)))
+    elif pin in _ESP32_ADC2 and pin not in _ESP32_STRAPPING:
+        pass
+    else:
+        ctx.add('%s: pin %r is not a usable ADC pin of the ESP32; use one of %s'
+                % (where, pin, _listing(_ESP32_ADC1)))
+    atten = cfg.get('atten', '11db')
+    if atten not in _ESP32_ATTN:
+        ctx.add('%s: atten must be one of %s, not %r' % (where, ', '.join(_ESP32_ATTN), atten))
+
+
+def _output_pin(ctx, where, pin):
+    """Reports a pin that cannot drive a heater; True if it can."""
+    if ctx.board == 'pyboard':
+        if pin not in _PYB_PWM:
+            ctx.add('%s: pin %r cannot output PWM on the Pyboard; use one of %s'
+                    % (where, pin, ', '.join(_PYB_PWM)))
+            return False
+        return True
+    if pin in _ESP32_OUTPUTS:
+        return True
+    if pin in _ESP32_FLASH:
+        why = 'drives the SPI flash'
+    elif pin in _ESP32_INPUT_ONLY:
+        why = 'is an input only'
+    elif pin in _ESP32_STRAPPING:
+        why = 'is a strapping pin: it can glitch high at boot and switch the heater on'
+    elif pin in (1, 3):
+        why = 'carries the REPL (UART0)'
+    else:
+        why = 'is not a GPIO of the ESP32'
+    ctx.add('%s: pin %r %s; use one of %s' % (where, pin, why, _listing(_ESP32_OUTPUTS)))
+    return False
+
+
+def _listing(pins):
+    return ', '.join(str(pin) for pin in pins)
+
+
+def _check_pins(ctx):
+    seen = {}
+    for pin, user, label in ctx.pins:
+        if pin in seen:
+            ctx.add('%s is used twice: by %s and by %s' % (label, seen[pin], user))
+        else:
+            seen[pin] = user
+
+
+# --- modules ----------------------------------------------------------------------------
+
+def _check_modules(ctx):
+    modules = ctx.config.get('modules')
+    if type(modules) is not list or not modules:
+        ctx.add('modules missing: a list with at least one module')
+        return
+    names = []
+    classes = CLASSES + (('sim',) if ctx.board == 'sim' else ())
+    for index, cfg in enumerate(modules):
+        where = 'modules[%d]' % index
+        if type(cfg) is not dict:
+            ctx.add('%s must be a JSON object' % where)
+            continue
+        name = cfg.get('name')
+        if not _identifier(name):
+            ctx.add('%s: name %r must be an identifier (letters, digits, _; at most 63)'
+                    % (where, name))
+        elif name.lower() in names:
+            ctx.add('%s: module name %r used twice (names are case-insensitive)' % (where, name))
+        else:
+            where = "%s '%s'" % (where, name)
+        names.append(name.lower() if type(name) is str else name)
+        kind = cfg.get('class')
+        if kind is None:
+            ctx.add('%s: missing class (one of %s)' % (where, ', '.join(classes)))
+            continue
+        if kind not in classes:
+            ctx.add('%s: unknown module class %r (known on %s: %s)'
+                    % (where, kind, ctx.board, ', '.join(classes)))
+            continue
+        if kind in ('temperature', 'loop'):
+            sensor = _check_sensor(ctx, where, cfg)
+            if kind == 'loop':
+                _check_loop(ctx, where, cfg, sensor)
+        elif kind == 'heater':
+            _check_heater_module(ctx, where, cfg, modules[:index])
+
+
+def _check_sensor(ctx, where, cfg):
+    """Checks adc and sensor; returns the sensor (with t_min/t_max) or None."""
+    adc = cfg.get('adc')
+    if type(adc) is not dict:
+        ctx.add('%s: missing adc (the input the sensor is wired to)' % where)
+    else:
+        _adc_pin(ctx, where + '.adc', adc)
+    _number(ctx, where, cfg, 'samples', 1, 256, integer=True)
+    sensor_cfg = cfg.get('sensor')
+    if type(sensor_cfg) is not dict:
+        ctx.add('%s: missing sensor (type and constants of the temperature sensor)' % where)
+        return None
+    vref = ctx.board_cfg.get('vref_uv', 3300000)
+    try:
+        return sensors.from_config(sensor_cfg, vref if _is_number(vref) and vref > 0 else 3300000)
+    except (ValueError, TypeError, KeyError) as exc:
+        ctx.add('%s.sensor: %s' % (where, exc))
+        return None
+
+
+def _check_loop(ctx, where, cfg, sensor):
+    ctx.loops.append(cfg)
+    _check_heater_output(ctx, where, cfg.get('heater'))
+    t_min = _number(ctx, where, cfg, 't_min', required=True)
+    t_max = _number(ctx, where, cfg, 't_max', required=True)
+    if t_min is not None and t_max is not None and not t_min < t_max:
+        ctx.add('%s: t_min %r must be below t_max %r' % (where, t_min, t_max))
+    if sensor is not None:
+        if t_min is not None and t_min < sensor.t_min:
+            ctx.add('%s: t_min %r is below the sensor range (%s..%s)'
+                    % (where, t_min, sensor.t_min, sensor.t_max))
+        if t_max is not None and t_max > sensor.t_max:
+            ctx.add('%s: t_max %r is above the sensor range (%s..%s): the heater would be '
+                    'allowed to drive the block beyond what the sensor can measure'
+                    % (where, t_max, sensor.t_min, sensor.t_max))
+    if 'overtemp' not in cfg:
+        ctx.add('%s: overtemp missing: the heater would run without an over-temperature limit'
+                % where)
+    else:
+        overtemp = _number(ctx, where, cfg, 'overtemp')
+        if overtemp is not None and t_max is not None and not overtemp > t_max:
+            ctx.add('%s: overtemp %r must be above t_max %r' % (where, overtemp, t_max))
+    _check_gains(ctx, where, cfg.get('pid', [0, 0, 0]))
+    _number(ctx, where, cfg, 'period', 0.05, 60)
+    _number(ctx, where, cfg, 'tolerance', 0.001, 100)
+    _number(ctx, where, cfg, 'window', 0, 3600)
+    _number(ctx, where, cfg, 'timeout', 0, 86400)
+    _number(ctx, where, cfg, 'ramp', 0, 100)
+
+
+def _check_gains(ctx, where, pid):
+    if type(pid) is not list or len(pid) != 3 or \
+            not all(_is_number(g) and g >= 0 for g in pid):
+        ctx.add('%s: pid must be three numbers >= 0 [p, i, d], not %r' % (where, pid))
+
+
+def _check_heater_output(ctx, where, heater):
+    where = where + '.heater'
+    if type(heater) is not dict:
+        ctx.add('%s missing: pin, freq and rated_power of the heater output' % where)
+        return
+    power = heater.get('rated_power')
+    if not _is_number(power) or power <= 0:
+        ctx.add('%s: rated_power must be the heater power in W (> 0), not %r' % (where, power))
+    high = 1000000 if ctx.board == 'sim' else 40000
+    _number(ctx, where, heater, 'freq', 1, high, required=ctx.board != 'sim')
+    if ctx.board == 'sim':
+        return
+    if 'pin' not in heater:
+        ctx.add('%s: missing pin' % where)
+        return
+    pin = heater['pin']
+    _use_pin(ctx, pin, where)
+    if not _output_pin(ctx, where, pin):
+        return
+    safe = ctx.board_cfg.get('safe_pins')
+    if type(safe) is list and pin not in safe:
+        ctx.add('%s: pin %r is missing from board.safe_pins, so safe_state() would not '
+                'switch it off at boot' % (where, pin))
+    if ctx.board == 'pyboard':
+        _check_timer(ctx, where, heater, pin)
+
+
+def _check_timer(ctx, where, heater, pin):
+    timer = heater.get('timer')
+    channel = heater.get('channel')
+    choices = [pair for pair in _PYB_PWM[pin] if pair[0] not in _PYB_RESERVED_TIMERS]
+    if (timer, channel) not in _PYB_PWM[pin]:
+        ctx.add('%s: pin %s is not timer %r channel %r; use %s' % (
+            where, pin, timer, channel,
+            ' or '.join('"timer": %d, "channel": %d' % pair for pair in choices)))
+    elif timer in _PYB_RESERVED_TIMERS:
+        ctx.add('%s: timer %d %s; use %s' % (
+            where, timer, _PYB_RESERVED_TIMERS[timer],
+            ' or '.join('"timer": %d, "channel": %d' % pair for pair in choices)))
+    else:
+        _use_pin(ctx, ('timer', timer, channel), where, 'timer %d channel %d' % (timer, channel))
+
+
+def _check_heater_module(ctx, where, cfg, before):
+    loop = cfg.get('loop')
+    for other in before:
+        if type(other) is dict and other.get('name') == loop and other.get('class') == 'loop':
+            return
+    ctx.add('%s: loop %r must name a loop module listed before this one' % (where, loop))
+
+
+# --- transports ------------------------------------------------------------------------------
+
+def _check_tcp(ctx):
+    tcp = ctx.section('tcp')
+    where = 'tcp'
+    if not tcp.get('enabled', True):
+        return
+    if ctx.board == 'pyboard':
+        ctx.add('tcp: the Pyboard has no network; set "tcp": {"enabled": false}')
+        return
+    _number(ctx, where, tcp, 'port', 1, 65535, integer=True)
+    _number(ctx, where, tcp, 'max_clients', 1, MAX_CLIENTS, integer=True)
+    _number(ctx, where, tcp, 'idle_timeout', 0, 86400)
+    bind = tcp.get('bind', '0.0.0.0')
+    if ctx.board == 'esp32' and bind != '0.0.0.0':
+        ctx.add('tcp: bind must be "0.0.0.0" on the ESP32: an address bound to one interface '
+                'stops serving when Wi-Fi reconnects with another one')
+    if ctx.board == 'esp32' and not ctx.wifi:
+        ctx.add('tcp: enabled, but board.network is not: nothing would reach the server')
+
+
+def _check_serial(ctx):
+    serial = ctx.section('serial')
+    where = 'serial'
+    tcp = ctx.config.get('tcp', {})
+    tcp_on = ctx.board != 'pyboard' and (type(tcp) is not dict or tcp.get('enabled', True))
+    if not _flag(ctx, where, serial, 'enabled'):
+        if not tcp_on:
+            ctx.add('no transport enabled: enable tcp or serial')
+        return
+    if ctx.board == 'sim':
+        if type(serial.get('path')) is not str:
+            ctx.add('serial: path missing: the tty (pty) the node serves')
+        return
+    _number(ctx, where, serial, 'baudrate', 300, 2000000, integer=True)
+    _number(ctx, where, serial, 'rxbuf', 64, 16384, integer=True)
+    uart = serial.get('uart')
+    if ctx.board == 'pyboard':
+        if uart == 'vcp':
+            return
+        if uart not in _PYB_UART_PINS:
+            ctx.add('serial: uart must be one of 1, 2, 3, 4, 6 or "vcp", not %r' % (uart,))
+            return
+        for pin in _PYB_UART_PINS[uart]:
+            _use_pin(ctx, pin, 'serial (UART %d)' % uart)
+        return
+    if uart not in (1, 2):
+        ctx.add('serial: uart must be 1 or 2 (UART0 is the REPL), not %r' % (uart,))
+    for key in ('tx', 'rx'):
+        if key not in serial:
+            ctx.add('serial: missing %s pin' % key)
+            continue
+        pin = serial[key]
+        _use_pin(ctx, pin, 'serial.' + key)
+        if key == 'tx':
+            _output_pin(ctx, 'serial.tx', pin)
+        elif pin not in _ESP32_OUTPUTS and pin not in _ESP32_INPUT_ONLY:
+            ctx.add('serial.rx: pin %r cannot be a UART input' % (pin,))
+
+
+# --- watchdog --------------------------------------------------------------------------------
+
+def _check_limits(ctx):
+    wdt = _number(ctx, 'config', ctx.config, 'watchdog_ms', 0, integer=True)
+    if not wdt:
+        return
+    if ctx.board == 'sim':
+        return
+    if not ctx.loops:
+        ctx.add('watchdog_ms: the watchdog is fed by the control loops and there is none; '
+                'set watchdog_ms to 0')
+        return
+    if wdt < 1000:
+        ctx.add('watchdog_ms: %d is too short, use at least 1000' % wdt)
+    if ctx.board == 'pyboard' and wdt > _PYB_WDT_MAX_MS:
+        ctx.add('watchdog_ms: the Pyboard watchdog allows at most %d' % _PYB_WDT_MAX_MS)
+    for loop in ctx.loops:
+        period = loop.get('period', 1.0)
+        if _is_number(period) and wdt < 4 * period * 1000:
+            ctx.add("watchdog_ms: %d is below 4 control periods of '%s' (%d ms)"
+                    % (wdt, loop.get('name'), 4 * period * 1000))

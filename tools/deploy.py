@@ -1,0 +1,618 @@
+#!/usr/bin/env python3
+"""Deploy the SEC node to a board over its USB serial port, and check it answers.
+
+    .venv/bin/python tools/deploy.py --board esp32 --port /dev/ttyUSB0
+        [--config FILE] [--verify-tcp HOST:PORT | --verify-serial PATH[:BAUD] | --no-verify]
+        [--reset hard|soft] [--dry-run]
+    .venv/bin/python tools/deploy.py --board sim --port /dev/pts/N [--tcp-port N]
+
+Steps: check the config (tools/configcheck.py); compile firmware/ and the
+board's board.py to bytecode .mpy (loads on MicroPython 1.19 and later);
+list the board's files with their SHA-256; copy only what differs, and remove
+stale ``.py`` files that would shadow the ``.mpy`` (``foo.py`` beats
+``foo.mpy``); reset the board and watch its console until the node serves;
+then ask ``*IDN?`` and ``describe`` over TCP (or a serial line).
+
+Layout on the board: ``main.py``, ``config.json`` (and ``secrets.json`` if
+there is one next to the config) at the top, compiled modules in ``lib/``.
+``--board sim`` deploys the simulated board (board.py, plant.py) to a
+tools/vboard.py virtual board, with TCP on 127.0.0.1 and a free port (the
+one the board already uses, when it has one).  Every failure says what to
+do next.
+"""
+
+import argparse
+import datetime
+import hashlib
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, 'tools'))
+
+import build_mpy  # noqa: E402
+import configcheck  # noqa: E402
+
+MPREMOTE = os.path.join(os.path.dirname(sys.executable), 'mpremote')
+FIRMWARE = os.path.join(ROOT, 'firmware')
+BOARDS = ('esp32', 'pyboard', 'sim')
+PLATFORMS = {'esp32': 'esp32', 'pyboard': 'pyboard', 'sim': 'linux'}
+DEFAULT_RESET = {'esp32': 'hard', 'pyboard': 'soft', 'sim': 'hard'}
+# while files are copied the node is stopped and nothing feeds the watchdog
+WDT_GRACE_MS = {'esp32': 300000, 'pyboard': 30000, 'sim': 10000}
+MPY_BYTECODE = 6                # what mpy-cross writes; MicroPython 1.19+ loads it
+STEPS = 6
+SERVING = re.compile(r'SECoP node serving(.*)')
+WIFI_UP = re.compile(r'wifi: connected to .* as (\S+)')
+AP_UP = re.compile(r'wifi: access point .* up as (\S+)')
+
+
+class Failure(Exception):
+    """What went wrong, and what to do next."""
+
+    def __init__(self, what, todo):
+        Exception.__init__(self, what)
+        self.what = what
+        self.todo = todo
+
+
+class Item:
+    """One file to have on the board: its local source and its path there."""
+
+    def __init__(self, local, remote):
+        self.local = local
+        self.remote = remote
+        with open(local, 'rb') as f:
+            data = f.read()
+        self.size = len(data)
+        self.sha256 = hashlib.sha256(data).hexdigest()
+
+
+def step(number, text):
+    print('[%d/%d] %s' % (number, STEPS, text), flush=True)
+
+
+def detail(text):
+    print('      ' + text, flush=True)
+
+
+# --- 1. config -----------------------------------------------------------------
+
+def load_config(args):
+    path = args.config or os.path.join(ROOT, 'boards', args.board, 'config.json')
+    try:
+        with open(path) as f:
+            config = json.load(f)
+    except (OSError, ValueError) as exc:
+        raise Failure('cannot read %s: %s' % (path, exc),
+                      'give an existing config.json with --config, or fix its JSON syntax')
+    secrets_path = os.path.join(os.path.dirname(os.path.abspath(path)), 'secrets.json')
+    secrets = None
+    if args.board != 'sim':
+        secrets = {}
+        if os.path.exists(secrets_path):
+            try:
+                with open(secrets_path) as f:
+                    secrets = json.load(f)
+            except (OSError, ValueError) as exc:
+                raise Failure('cannot read %s: %s' % (secrets_path, exc),
+                              'fix its JSON syntax (see secrets.example.json)')
+    return path, config, secrets_path if os.path.exists(secrets_path) else None, secrets
+
+
+def sim_config(config, tcp_port):
+    """The simulated board's config for a vboard: TCP on loopback only."""
+    config = json.loads(json.dumps(config))
+    tcp = config.setdefault('tcp', {})
+    tcp['bind'] = '127.0.0.1'
+    tcp['port'] = tcp_port
+    return config
+
+
+def check_config(args, path, config, secrets):
+    problems = configcheck.check(config, args.board, secrets)
+    if problems:
+        for problem in problems:
+            detail('problem: ' + problem)
+        raise Failure('%s has %d problem(s), listed above' % (path, len(problems)),
+                      'fix them, check again with: .venv/bin/python tools/check_config.py %s '
+                      '--board %s' % (os.path.relpath(path), args.board))
+
+
+# --- 2. build --------------------------------------------------------------------
+
+def build(board, stage):
+    """Compile firmware/ and boards/<board>/; returns the Items except config/secrets."""
+    fw_out = build_mpy.build(FIRMWARE, os.path.join(stage, 'firmware'))
+    board_dir = os.path.join(ROOT, 'boards', board)
+    board_out = build_mpy.build(board_dir, os.path.join(stage, 'board'))
+    items = [Item(os.path.join(FIRMWARE, 'main.py'), 'main.py')]
+    for src, out in ((FIRMWARE, fw_out), (board_dir, board_out)):
+        for rel in sorted(_sources(src)):
+            if rel in build_mpy.KEEP_SOURCE:
+                continue
+            mpy = rel[:-3] + '.mpy'
+            items.append(Item(os.path.join(out, mpy), 'lib/' + mpy))
+    return items
+
+
+def _sources(top):
+    for folder, dirs, files in os.walk(top):
+        dirs[:] = [d for d in dirs if d != '__pycache__']
+        for name in files:
+            if name.endswith('.py'):
+                yield os.path.relpath(os.path.join(folder, name), top).replace(os.sep, '/')
+
+
+# --- talking to the board --------------------------------------------------------
+
+def mpremote(port, commands, timeout=300):
+    """Run one mpremote session; returns its stdout lines or raises Failure."""
+    try:
+        proc = subprocess.run([MPREMOTE, 'connect', port] + commands, capture_output=True,
+                              text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise Failure('mpremote did not finish within %d s' % timeout,
+                      'press the board\'s reset button and run the deploy again')
+    output = proc.stdout + proc.stderr
+    if proc.returncode != 0 or 'Traceback' in proc.stdout:
+        raise Failure('mpremote failed on %s:\n%s' % (port, _indent(output.strip())),
+                      _advice(output, port))
+    return proc.stdout.splitlines()
+
+
+def _advice(output, port):
+    if 'failed to access' in output or 'No such file' in output:
+        return ('check the USB cable and the port name (ls /dev/ttyUSB* /dev/ttyACM*), that '
+                'you may use it (group dialout), and that no other program (screen, minicom, '
+                'Thonny, an open mpremote repl) holds %s' % port)
+    if 'could not enter raw repl' in output:
+        return ('the board does not answer on its REPL: press its reset button and run again; '
+                'if MicroPython is not flashed yet, follow docs/boards.md section 1')
+    if 'ENOSPC' in output or 'Errno 28' in output:
+        return 'the board\'s filesystem is full: remove files with mpremote fs rm, or reflash'
+    return 'read the mpremote output above; mpremote connect %s repl opens the REPL' % port
+
+
+def _indent(text):
+    return '\n'.join('      | ' + line for line in text.splitlines())
+
+
+_INVENTORY = r'''
+import os, sys
+try:
+    import hashlib, binascii
+except ImportError:
+    hashlib = None
+def _hash(p):
+    h = hashlib.sha256()
+    b = bytearray(512)
+    with open(p, 'rb') as f:
+        while True:
+            n = f.readinto(b)
+            if not n:
+                break
+            h.update(b[:n])
+    return binascii.hexlify(h.digest()).decode()
+def _walk(d, deep):
+    for e in (os.ilistdir(d) if d else os.ilistdir()):
+        p = d + '/' + e[0] if d else e[0]
+        if e[1] == 0x4000:
+            print('D', p)
+            if deep or p == 'lib':
+                _walk(p, True)
+        else:
+            print('F', p, _hash(p) if hashlib and p in _want else '-')
+print('V', sys.platform, getattr(sys.implementation, '_mpy', 0) & 0xff,
+      '.'.join([str(x) for x in sys.implementation.version[:3]]))
+_want = %r
+_walk('', False)
+'''
+
+_WATCHDOG = r'''
+try:
+    import json
+    with open('config.json') as f:
+        _c = json.load(f)
+    print('P', _c.get('tcp', {}).get('port', 0))
+    if _c.get('watchdog_ms'):
+        import machine
+        machine.WDT(timeout=%d).feed()
+except Exception:
+    pass
+'''
+
+
+class Inventory:
+    """The board's files: ``files`` path -> sha256 ('-' if not hashed), ``dirs``."""
+
+    def __init__(self, lines):
+        self.files = {}
+        self.dirs = set()
+        self.platform = self.version = ''
+        self.mpy = 0
+        self.tcp_port = 0
+        for line in lines:
+            fields = line.split()
+            if not fields:
+                continue
+            if fields[0] == 'F' and len(fields) == 3:
+                self.files[fields[1]] = fields[2]
+            elif fields[0] == 'D' and len(fields) == 2:
+                self.dirs.add(fields[1])
+            elif fields[0] == 'V' and len(fields) == 4:
+                self.platform, self.mpy, self.version = fields[1], int(fields[2]), fields[3]
+            elif fields[0] == 'P' and len(fields) == 2 and fields[1].isdigit():
+                self.tcp_port = int(fields[1])
+
+
+def inventory(port, board, wanted):
+    grace = _WATCHDOG % WDT_GRACE_MS[board]
+    lines = mpremote(port, ['exec', grace + _INVENTORY % (sorted(wanted),)])
+    inv = Inventory(lines)
+    if inv.platform != PLATFORMS[board]:
+        raise Failure('the board on %s runs MicroPython for %r, not %s'
+                      % (port, inv.platform, board),
+                      'pass the right --board, or flash the %s firmware (docs/boards.md)' % board)
+    if inv.mpy < MPY_BYTECODE:
+        raise Failure('MicroPython %s on the board cannot load .mpy version %d'
+                      % (inv.version, MPY_BYTECODE),
+                      'flash MicroPython 1.19 or later (docs/boards.md section 1)')
+    return inv
+
+
+# --- 4. sync -----------------------------------------------------------------------
+
+class Plan:
+    def __init__(self, items, inv, shadowing_roots):
+        self.copy = [item for item in items if inv.files.get(item.remote) != item.sha256]
+        self.same = len(items) - len(self.copy)
+        wanted = set(item.remote for item in items)
+        self.remove = sorted(path for path in inv.files if _stale(path, wanted, shadowing_roots))
+        self.remove_dirs = sorted(d for d in inv.dirs if '/' not in d and d in shadowing_roots)
+        needed = set()
+        for item in self.copy:
+            parts = item.remote.split('/')[:-1]
+            for depth in range(1, len(parts) + 1):
+                needed.add('/'.join(parts[:depth]))
+        self.mkdirs = sorted(needed - inv.dirs, key=lambda d: (d.count('/'), d))
+
+    def empty(self):
+        return not (self.copy or self.remove or self.remove_dirs)
+
+
+def _stale(path, wanted, roots):
+    """A file that would shadow or outlive the deployed modules."""
+    if path in wanted or not path.endswith(('.py', '.mpy')):
+        return False
+    stem = path[:-3] if path.endswith('.py') else path[:-4]
+    if '/' not in path:         # top level: app.py beats lib/app.mpy
+        return path != 'main.py' and path != 'boot.py' and stem in roots
+    if stem + '.mpy' in wanted:  # lib/x.py beats lib/x.mpy
+        return True
+    parts = path.split('/')
+    return parts[0] == 'lib' and len(parts) > 2 and parts[1] in roots
+
+
+def shadowing_roots(items):
+    """Top-level module and package names of the deployed lib/."""
+    return set(item.remote.split('/')[1].split('.')[0] for item in items
+               if item.remote.startswith('lib/'))
+
+
+def sync(port, board, plan, set_rtc):
+    commands = ['exec', _WATCHDOG % WDT_GRACE_MS[board]]
+    for path in plan.remove:
+        commands += ['+', 'fs', 'rm', ':' + path]
+    for path in plan.remove_dirs:
+        commands += ['+', 'fs', 'rm', '-r', ':' + path]
+    for path in plan.mkdirs:
+        commands += ['+', 'fs', 'mkdir', ':' + path]
+    for item in plan.copy:
+        commands += ['+', 'fs', 'cp', '-f', item.local, ':' + item.remote]
+    if set_rtc:
+        commands += ['+', 'exec', _rtc_now()]
+    mpremote(port, commands)
+
+
+def _rtc_now():
+    now = datetime.datetime.now(datetime.timezone.utc)
+    return 'import machine\nmachine.RTC().datetime((%d, %d, %d, %d, %d, %d, %d, 0))' % (
+        now.year, now.month, now.day, now.isoweekday(), now.hour, now.minute, now.second)
+
+
+# --- 5. reset and console --------------------------------------------------------------
+
+class Console:
+    """What the node printed after the reset."""
+
+    def __init__(self):
+        self.serving = None
+        self.ip = None
+        self.access_point = None
+        self.lines = []
+
+
+def reset_and_watch(port, mode, timeout, want_ip):
+    import serial
+    with serial.serial_for_url(port, 115200, timeout=0.1) as line:
+        line.write(b'\r\x03\x03')
+        time.sleep(0.1)
+        line.reset_input_buffer()
+        if mode == 'hard':
+            line.write(b'\r\x01')
+            _read_until(line, b'raw REPL; CTRL-B to exit\r\n>', 5)
+            line.write(b'import machine\nmachine.reset()\n\x04')
+            rest = _read_until(line, b'OK', 5)
+        else:
+            line.write(b'\r\x02')
+            _read_until(line, b'>>> ', 5)
+            line.write(b'\x04')          # Ctrl-D at the REPL: soft reset, runs main.py
+            rest = b''
+        return _watch(line, rest, timeout, want_ip, port)
+
+
+def _read_until(line, token, timeout):
+    """Reads past ``token``; returns what came after it."""
+    data = b''
+    deadline = time.monotonic() + timeout
+    while token not in data and time.monotonic() < deadline:
+        data += line.read(256)
+    if token not in data:
+        raise Failure('the board did not answer on its REPL: %r' % data[-200:],
+                      'press the board\'s reset button and run the deploy again')
+    return data.split(token, 1)[1]
+
+
+def _watch(line, pending, timeout, want_ip, port):
+    console = Console()
+    traceback = None
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pending += line.read(256)
+        *complete, pending = pending.split(b'\n')
+        for raw in complete:
+            text = raw.decode('utf-8', 'replace').strip('\r')
+            console.lines.append(text)
+            detail('| ' + text)
+            if traceback is not None:
+                traceback.append(text)
+                if not text.startswith(' '):
+                    raise Failure('the node stopped with an error:\n' + _indent('\n'.join(
+                        traceback)), 'fix the cause shown above; in mpremote connect %s repl, '
+                                     'import main shows the same error' % port)
+            elif text.startswith('Traceback'):
+                traceback = [text]
+            _note(console, text)
+        if console.serving is not None and (not want_ip or console.ip or console.access_point):
+            return console
+    return console
+
+
+def _note(console, text):
+    match = SERVING.search(text)
+    if match:
+        console.serving = match.group(1).strip()
+    match = WIFI_UP.search(text)
+    if match:
+        console.ip = match.group(1)
+    match = AP_UP.search(text)
+    if match:
+        console.access_point = match.group(1)
+
+
+# --- 6. verify ----------------------------------------------------------------------------
+
+def ask(stream_write, stream_readline, request):
+    stream_write((request + '\n').encode())
+    while True:
+        line = stream_readline()
+        if not line:
+            raise OSError('connection closed')
+        text = line.decode('utf-8', 'replace').strip()
+        if text and not text.startswith('update '):
+            return text
+
+
+def check_answers(exchange):
+    """``exchange(request) -> reply``: checks *IDN? and describe; returns a summary."""
+    idn = exchange('*IDN?')
+    if 'SECoP' not in idn:
+        raise Failure('*IDN? was answered with %r, not a SECoP identification' % idn,
+                      'is another program listening there? check host and port')
+    reply = exchange('describe')
+    if not reply.startswith('describing . '):
+        raise Failure('describe was answered with %r' % reply[:200],
+                      'look at the node\'s console output (mpremote connect <port> repl)')
+    description = json.loads(reply[len('describing . '):])
+    return '%s; %s: %s' % (idn, description.get('equipment_id', '?'),
+                           ', '.join(description.get('modules', {})))
+
+
+def verify_tcp(host, port, timeout=15):
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            sock = socket.create_connection((host, port), timeout=5)
+            break
+        except OSError as exc:
+            if time.monotonic() > deadline:
+                raise Failure('cannot connect to %s:%d: %s' % (host, port, exc),
+                              'is your computer on the board\'s network? try ping %s and '
+                              'nc %s %d' % (host, host, port))
+            time.sleep(0.3)
+    with sock:
+        stream = sock.makefile('rwb')
+
+        def exchange(request):
+            return ask(lambda data: (stream.write(data), stream.flush()), stream.readline,
+                       request)
+        try:
+            return check_answers(exchange)
+        except (OSError, ValueError) as exc:
+            raise Failure('the node at %s:%d did not answer properly: %s' % (host, port, exc),
+                          'look at the node\'s console output (mpremote connect <port> repl)')
+
+
+def verify_serial(path, baud):
+    import serial
+    try:
+        line = serial.serial_for_url(path, baud, timeout=5)
+    except (OSError, ValueError) as exc:
+        raise Failure('cannot open %s: %s' % (path, exc),
+                      'check the serial adapter and the path of its port')
+    with line:
+        try:
+            return check_answers(lambda request: ask(line.write, line.readline, request))
+        except (OSError, ValueError) as exc:
+            raise Failure('no proper answer on %s: %s' % (path, exc),
+                          'check wiring (TX to RX), baud rate and that serial.enabled is true')
+
+
+# --- the whole run --------------------------------------------------------------------------
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--board', required=True, choices=BOARDS)
+    parser.add_argument('--port', required=True, help='serial port of the REPL (or a vboard pty)')
+    parser.add_argument('--config', help='config.json (default: boards/<board>/config.json)')
+    parser.add_argument('--verify-tcp', metavar='HOST:PORT', help='ask the node there')
+    parser.add_argument('--verify-serial', metavar='PATH[:BAUD]', help='ask the node on this line')
+    parser.add_argument('--no-verify', action='store_true', help='stop after the reset')
+    parser.add_argument('--reset', choices=('hard', 'soft'), help='default: soft on the Pyboard '
+                        '(its USB port stays), hard elsewhere')
+    parser.add_argument('--tcp-port', type=int, help='sim only: TCP port of the node')
+    parser.add_argument('--timeout', type=float, default=30, help='seconds to wait for the node')
+    parser.add_argument('--dry-run', action='store_true', help='show what would change, change '
+                        'nothing')
+    return parser.parse_args(argv)
+
+
+def run(args):
+    path, config, secrets_path, secrets = load_config(args)
+    step(1, 'check %s for %s' % (os.path.relpath(path), args.board))
+    if args.board == 'sim':
+        config = sim_config(config, args.tcp_port or 10767)
+    check_config(args, path, config, secrets)
+    detail('ok')
+
+    stage = os.path.join(ROOT, 'build', 'deploy', args.board)
+    items = build(args.board, stage)
+    step(2, 'build: %d modules compiled to .mpy in %s' % (len(items) - 1, os.path.relpath(stage)))
+
+    wanted = [item.remote for item in items] + ['config.json', 'secrets.json']
+    inv = inventory(args.port, args.board, wanted)
+    step(3, 'connect %s: MicroPython %s (%s), %d files' % (args.port, inv.version, inv.platform,
+                                                          len(inv.files)))
+    if args.board == 'sim':
+        config = sim_config(config, args.tcp_port or inv.tcp_port or free_port())
+        path = os.path.join(stage, 'config.json')
+        with open(path, 'w') as f:
+            json.dump(config, f, indent=1)
+    items.append(Item(path, 'config.json'))
+    if secrets_path:
+        items.append(Item(secrets_path, 'secrets.json'))
+
+    plan = Plan(items, inv, shadowing_roots(items))
+    report_plan(plan)
+    if args.dry_run:
+        detail('dry run: nothing changed; the node was stopped to list the files, reset the '
+               'board to restart it')
+        return 0
+    set_rtc = args.board == 'pyboard'       # its RTC is the wall clock; ESP32 uses SNTP
+    if not plan.empty() or set_rtc:
+        sync(args.port, args.board, plan, set_rtc)
+        detail('done' + (', RTC set to UTC' if set_rtc else ''))
+
+    mode = args.reset or DEFAULT_RESET[args.board]
+    want_ip = args.board == 'esp32' and not (args.verify_tcp or args.verify_serial
+                                             or args.no_verify)
+    step(5, '%s reset; waiting for the node (up to %d s)' % (mode, args.timeout))
+    console = reset_and_watch(args.port, mode, args.timeout, want_ip)
+    if console.serving is None:
+        raise Failure('the node did not report "SECoP node serving" within %d s' % args.timeout,
+                      'read the console lines above; mpremote connect %s repl shows the '
+                      'REPL' % args.port)
+    verify(args, config, console)
+    print('deploy ok', flush=True)
+    return 0
+
+
+def report_plan(plan):
+    if plan.empty():
+        step(4, 'sync: all %d files up to date, nothing to copy' % plan.same)
+        return
+    step(4, 'sync: %d to copy, %d up to date, %d stale to remove'
+         % (len(plan.copy), plan.same, len(plan.remove) + len(plan.remove_dirs)))
+    for path in plan.remove:
+        detail('remove %s (would shadow or outlive the new modules)' % path)
+    for path in plan.remove_dirs:
+        detail('remove %s/ (a package there shadows lib/%s)' % (path, path))
+    for item in plan.copy:
+        detail('copy %s (%d bytes)' % (item.remote, item.size))
+
+
+def verify(args, config, console):
+    if args.no_verify:
+        step(6, 'verify: skipped (--no-verify)')
+        return
+    if args.verify_serial:
+        path, _, baud = args.verify_serial.partition(':')
+        step(6, 'verify on %s' % path)
+        detail(verify_serial(path, int(baud or config.get('serial', {}).get('baudrate', 115200))))
+        return
+    host, port = _tcp_target(args, config, console)
+    if host is None:
+        step(6, 'verify: the node serves %s; to talk to it, pass --verify-serial PATH[:BAUD]'
+             % console.serving)
+        return
+    step(6, 'verify tcp %s:%d' % (host, port))
+    detail(verify_tcp(host, port))
+
+
+def _tcp_target(args, config, console):
+    tcp = config.get('tcp', {})
+    if args.verify_tcp:
+        host, _, port = args.verify_tcp.rpartition(':')
+        return host, int(port)
+    if not tcp.get('enabled', True):
+        return None, None
+    port = tcp.get('port', 10767)
+    if args.board == 'sim':
+        return '127.0.0.1', port
+    if console.ip:
+        return console.ip, port
+    if console.access_point:
+        raise Failure('Wi-Fi did not connect; the board opened its access point at %s'
+                      % console.access_point,
+                      'check board.network.ssid in config.json and wifi_password in secrets.json;'
+                      ' or join the access point and run with --verify-tcp %s:%d'
+                      % (console.access_point, port))
+    raise Failure('Wi-Fi did not connect within %d s' % args.timeout,
+                  'check board.network.ssid and wifi_password (console status 201: network not '
+                  'found, 202: wrong password), or pass --verify-tcp HOST:PORT')
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        return run(args)
+    except Failure as exc:
+        print('deploy failed: %s' % exc.what, flush=True)
+        print('  next: %s' % exc.todo, flush=True)
+        return 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())

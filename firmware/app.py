@@ -1,14 +1,16 @@
 """Builds the node from a board and its JSON config, and runs it.
 
 Order at start: heater outputs off (``board.safe_state()``) before anything
-else; then the modules; a module whose config is wrong is replaced by one in
-ERROR that says why, and the heater stays off; then the transports and the
-periodic tasks.
+else; then the config is checked (``configcheck``, the same rules the host
+tool applies); a module with a problem is replaced by one in ERROR that says
+why, so its heater stays off while SECoP still serves; then the transports
+and the periodic tasks.
 """
 
 import asyncio
 import gc
 import json
+import sys
 import time
 
 from control import sensors
@@ -39,7 +41,7 @@ class ConfigError(Readable):
 class App:
     """The node, its modules and the tasks that keep them running."""
 
-    def __init__(self, config, board):
+    def __init__(self, config, board, problems=()):
         self.config = config
         self.board = board
         self.clock = board.clock()
@@ -49,11 +51,14 @@ class App:
         self.node = None
         modules = []
         for cfg in config['modules']:
+            name = cfg.get('name', 'module%d' % len(modules))
+            mine = [p for p in problems if "'%s'" % name in p]
             try:
+                if mine:
+                    raise ValueError(mine[0])
                 modules.append(self._module(cfg, modules))
             except (KeyError, ValueError, TypeError) as exc:
-                modules.append(ConfigError(cfg.get('name', 'module%d' % len(modules)),
-                                           self.clock, _describe_config_error(exc)))
+                modules.append(ConfigError(name, self.clock, _describe_config_error(exc)))
         node_cfg = config.get('node', {})
         access = config.get('access', {})
         writers = access.get('writers')
@@ -92,6 +97,8 @@ class App:
             return loop
         if kind == 'heater':
             loop = _find(built, cfg['loop'])
+            if not isinstance(loop, TemperatureLoop):
+                raise ValueError('%s is not a working temperature loop' % cfg['loop'])
             module = HeaterModule(name, description, clock, loop.output, loop.name, **props)
             module.loop = loop
             loop.heater_module = module
@@ -197,6 +204,18 @@ def _describe_config_error(exc):
     return str(exc)
 
 
+def check_config(config, board_name):
+    """The problems of the config on this board; the checker is unloaded afterwards."""
+    import configcheck
+    try:
+        return configcheck.check(config, board_name)
+    except Exception as exc:    # a config so broken that the checker trips over it
+        return ['config cannot be checked: %r' % (exc,)]
+    finally:
+        del sys.modules['configcheck']
+        gc.collect()
+
+
 def load_config(path):
     with open(path) as f:
         return json.load(f)
@@ -209,8 +228,11 @@ def main(config_path='config.json', board_module=None):
     config = load_config(config_path)
     board = board_module.Board(config.get('board', {}))
     board.safe_state()
+    problems = check_config(config, board.name)
+    for problem in problems:
+        print('config:', problem)
     try:
-        asyncio.run(App(config, board).run())
+        asyncio.run(App(config, board, problems).run())
     finally:
         board.safe_state()
         asyncio.new_event_loop()

@@ -11,8 +11,6 @@ import pytest
 
 from helpers import ROOT
 
-sys.path.insert(0, os.path.join(ROOT, 'tools'))
-
 import configcheck  # noqa: E402
 
 CLI = os.path.join(ROOT, 'tools', 'check_config.py')
@@ -281,7 +279,7 @@ def test_same_problems_under_micropython(tmp_path):
                       '    print(problem)\n')
     micropython = os.path.join(os.path.dirname(sys.executable), 'micropython')
     env = dict(os.environ, MICROPYPATH=os.pathsep.join(
-        [os.path.join(ROOT, 'firmware'), os.path.join(ROOT, 'tools')]))
+        [os.path.join(ROOT, 'firmware')]))
     result = subprocess.run([micropython, str(script)], capture_output=True, text=True,
                             cwd=str(tmp_path), env=env, timeout=30)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -151,3 +151,26 @@ def test_overtemperature_latches_until_clear_errors(node):
         inject(w, 'none')
         w.conn.ask('change heater:target 22')
         w.close()
+
+
+def test_bad_config_keeps_the_heater_off_and_says_why(tmp_path):
+    with open(os.path.join(ROOT, 'boards', 'sim', 'config.json')) as f:
+        config = json.load(f)
+    heater = next(m for m in config['modules'] if m['name'] == 'heater')
+    heater['t_max'] = 200.0                  # above the sensor's range and the overtemp
+    path = tmp_path / 'config.json'
+    path.write_text(json.dumps(config))
+    node = SimNode(config=str(path))
+    try:
+        conn = node.client()
+        status = json.loads(conn.ask('read heater:status').split(' ', 2)[2])[0]
+        assert status[0] == 400 and status[1].startswith('config error: '), status
+        assert conn.ask('read heater:value').startswith('error_read heater:value ["Disabled",')
+        assert conn.ask('read heater_output:status').split(' ', 2)[2].startswith('[[400,')
+        assert conn.ask('read outside:status').startswith('reply outside:status [[100,')
+        assert conn.ask('change heater:target 30').startswith('error_change heater:target')
+        assert json.loads(conn.ask('read sim:value').split(' ', 2)[2])[0] < 23   # never heated
+        conn.close()
+    finally:
+        node.stop()
+    assert 'config: ' in node.stderr

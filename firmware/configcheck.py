@@ -8,20 +8,14 @@ message says where the problem is and, where it is not obvious, what to do.
 Sensor settings are checked by building the sensor with the firmware's own
 ``control.sensors.from_config``, so both always agree.
 
-Pure and MicroPython-compatible (no typing, no os.path at run time on a
-board), so the firmware can run the same checks at boot.
+Pure and MicroPython-compatible: ``tools/check_config.py`` runs it on the
+host before a deploy, and the firmware runs it again at boot (``app.main``),
+then unloads it.
 """
 
-try:
-    from control import sensors
-except ImportError:   # on the host, firmware/ sits next to tools/
-    import os
-    import sys
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                                    'firmware'))
-    from control import sensors
+from control import sensors
 
-TOP_LEVEL = ('node', 'tcp', 'serial', 'max_line', 'watchdog_ms', 'board', 'modules')
+TOP_LEVEL = ('node', 'tcp', 'serial', 'access', 'max_line', 'watchdog_ms', 'board', 'modules')
 CLASSES = ('temperature', 'loop', 'heater', 'system')
 MAX_CLIENTS = 8
 
@@ -74,6 +68,7 @@ def check(config, board, secrets=None):
     _check_modules(ctx)
     _check_tcp(ctx)
     _check_serial(ctx)
+    _check_access(ctx)
     _check_limits(ctx)
     _check_pins(ctx)
     return problems
@@ -507,6 +502,21 @@ def _check_serial(ctx):
             _output_pin(ctx, 'serial.tx', pin)
         elif pin not in _ESP32_OUTPUTS and pin not in _ESP32_INPUT_ONLY:
             ctx.add('serial.rx: pin %r cannot be a UART input' % (pin,))
+
+
+# --- access ---------------------------------------------------------------------------------
+
+def _check_access(ctx):
+    access = ctx.section('access')
+    _flag(ctx, 'access', access, 'read_only')
+    for key in ('allow', 'writers'):
+        value = access.get(key)
+        if value is not None and (type(value) is not list
+                                  or any(type(item) is not str for item in value)):
+            ctx.add('access.%s must be a list of strings' % key)
+    for item in access.get('allow') or ():
+        if type(item) is str and item.count(':') != 1:
+            ctx.add("access.allow: %r must be 'module:accessible'" % (item,))
 
 
 # --- watchdog --------------------------------------------------------------------------------

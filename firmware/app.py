@@ -99,10 +99,7 @@ class App:
             loop = _find(built, cfg['loop'])
             if not isinstance(loop, TemperatureLoop):
                 raise ValueError('%s is not a working temperature loop' % cfg['loop'])
-            module = HeaterModule(name, description, clock, loop.output, loop.name, **props)
-            module.loop = loop
-            loop.heater_module = module
-            return module
+            return HeaterModule(name, description, clock, loop, **props)
         if kind == 'system':
             return System(name, description, clock, self._clients, self._uptime,
                           self.board.reset_cause(), **props)

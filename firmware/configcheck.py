@@ -316,7 +316,7 @@ def _check_modules(ctx):
         if not _identifier(name):
             ctx.add('%s: name %r must be an identifier (letters, digits, _; at most 63)'
                     % (where, name))
-        elif name.lower() in names:
+        elif str(name).lower() in names:
             ctx.add('%s: module name %r used twice (names are case-insensitive)' % (where, name))
         else:
             where = "%s '%s'" % (where, name)
@@ -399,7 +399,7 @@ def _check_heater_output(ctx, where, heater):
         ctx.add('%s missing: pin, freq and rated_power of the heater output' % where)
         return
     power = heater.get('rated_power')
-    if not _is_number(power) or power <= 0:
+    if not _is_number(power) or power <= 0:  # pyright: ignore[reportOptionalOperand]
         ctx.add('%s: rated_power must be the heater power in W (> 0), not %r' % (where, power))
     high = 1000000 if ctx.board == 'sim' else 40000
     _number(ctx, where, heater, 'freq', 1, high, required=ctx.board != 'sim')

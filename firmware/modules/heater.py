@@ -38,7 +38,8 @@ class HeaterModule(Writable):
 
     implementation = 'modules.heater.HeaterModule'
 
-    def __init__(self, name, description, clock, output, loop_name, **props):
+    def __init__(self, name, description, clock, loop, **props):
+        output = loop.output
         rated = output.rated_power
         self.accessibles = declare(
             Writable.accessibles,
@@ -46,14 +47,15 @@ class HeaterModule(Writable):
             ('target', Parameter('manual heater power', Double(0, rated, unit='W'),
                                  readonly=False)),
             ('controlled_by', Parameter('who sets the heater power', Enum(
-                ('self', 0), (loop_name, 1)), default=1)),
+                ('self', 0), (loop.name, 1)), default=1)),
         )
         Writable.__init__(self, name, description, clock, **props)
         self.output = output
-        self.loop = None        # the TemperatureLoop, attached by the app
+        self.loop = loop
+        loop.attach_heater_module(self)
 
     def write_target(self, value):
-        if self.loop is not None and self.loop.latched():
+        if self.loop.latched():
             raise SECoPError('IsError', 'heater locked: %s' % self.loop.get('status')[1])
         self.take_control()
         self.output.set_power(value)
@@ -64,8 +66,7 @@ class HeaterModule(Writable):
     def take_control(self):
         if self.get('controlled_by') != 0:
             self.set('controlled_by', 0)
-            if self.loop is not None:
-                self.loop.release_control()
+            self.loop.release_control()
 
     def poll(self):
         self.set('value', self.output.power)

@@ -83,6 +83,10 @@ class TemperatureLoop(Drivable):
 
     # --- state --------------------------------------------------------------
 
+    def attach_heater_module(self, module):
+        """The manual heater module that shares this loop's output."""
+        self.heater_module = module
+
     def latched(self):
         return self._latched is not None
 

@@ -43,9 +43,7 @@ class Rig:
         self.loop = TemperatureLoop('heater', 'loop', lambda: None, self.thermo, self.output,
                                     t_min=0.0, t_max=90.0, overtemp=100.0, window=2.0,
                                     timeout=60.0, **kw)
-        self.manual = HeaterModule('heater_output', 'manual', lambda: None, self.output, 'heater')
-        self.manual.loop = self.loop
-        self.loop.heater_module = self.manual
+        self.manual = HeaterModule('heater_output', 'manual', lambda: None, self.loop)
         self.node = Node('test', 'test', [self.loop, self.manual], lambda: None)
         self.session = self.node.open_session()
         self.now = 0

@@ -34,9 +34,11 @@ def parse_json(text):
 
 def split_request(line):
     """Split ``action [specifier [data]]`` on the first two spaces only."""
-    action, _, rest = line.partition(' ')
-    specifier, _, data = rest.partition(' ')
-    return action, specifier, data.strip()
+    parts = line.split(' ', 2)
+    count = len(parts)
+    if count == 3:
+        return parts[0], parts[1], parts[2].strip()
+    return parts[0], parts[1] if count == 2 else '', ''
 
 
 def is_printable_ascii(text):

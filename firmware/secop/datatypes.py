@@ -123,7 +123,10 @@ class Double(_Numeric):
         return value
 
     def encode(self, value):
-        return encode(float(value))
+        value = float(value)
+        if value != value or value in (_INF, -_INF):
+            raise ValueError('non-finite number')
+        return repr(value)
 
     def _props(self):
         props = []

@@ -108,6 +108,7 @@ class Param:
         self.value = decl.constant if decl.constant is not None else decl.default
         self.t = None
         self.error = None
+        self.reader = None          # the module's read_<name> hook, if any
 
     def report(self):
         """``(is_error, json_text)``: the data report or the error report."""
@@ -143,6 +144,7 @@ class Module:
             if decl.kind == 'parameter':
                 item = Param(self, acc_name, decl)
                 item.t = clock()
+                item.reader = getattr(self, 'read_' + acc_name, None)
                 self.params.append(item)
             else:
                 item = decl
@@ -194,7 +196,7 @@ class Module:
         return self._lookup.get(name)
 
     def read(self, param):
-        reader = getattr(self, 'read_' + param.name, None)
+        reader = param.reader
         if reader is not None:
             try:
                 value = reader()

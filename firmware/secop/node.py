@@ -9,6 +9,7 @@ run synchronously.  Nothing here touches sockets, hardware or asyncio.
 from secop.codec import encode_pairs, encode_str, error_report, message, parse_json, \
     qualifiers, split_request, is_printable_ascii
 from secop.errors import SECoPError, as_secop_error
+from secop.module import Param
 from secop.session import LOG_LEVELS, LOG_OFF, Session
 
 IDN_V1 = 'ISSE&SINE2020,SECoP,V2019-09-16,v1.0'
@@ -109,7 +110,7 @@ class Node:
         if raw and raw[-1] == 13:
             raw = raw[:-1]
         try:
-            line = bytes(raw).decode()
+            line = str(raw, 'utf-8')
         except UnicodeError:
             self._error_for_prefix(session, raw, 'request is not valid UTF-8')
             return
@@ -119,8 +120,8 @@ class Node:
             return
         handler = self._handlers.get(action)
         try:
-            if not is_printable_ascii(specifier):
-                raise SECoPError('ProtocolError', 'specifier must be printable ASCII')
+            if len(line) != len(raw):
+                _check_printable(specifier)     # non-ASCII somewhere in the line
             if handler is None:
                 raise SECoPError('ProtocolError', 'unknown action %s' % action)
             handler(session, specifier, data)
@@ -157,18 +158,20 @@ class Node:
         return module
 
     def _accessible(self, specifier):
-        module_name, sep, name = specifier.partition(':')
-        if not sep:
+        parts = specifier.split(':')
+        if len(parts) < 2:
             raise SECoPError('ProtocolError', 'specifier must be <module>:<accessible>')
-        name = name.partition(':')[0]      # further ':' parts are ignored (spec rule)
-        module = self._module(module_name)
+        if len(parts) > 2:
+            _check_printable(specifier)     # further parts are ignored, yet echoed
+        name = parts[1]
+        module = self._module(parts[0])
         return module, name, module.accessible(name)
 
     def _parameter(self, specifier):
         module, name, item = self._accessible(specifier)
         if item is None:
             raise SECoPError('NoSuchParameter', '%s has no parameter %s' % (module.name, name))
-        if not hasattr(item, 'module'):
+        if type(item) is not Param:
             raise SECoPError('NoSuchParameter', '%s:%s is a command' % (module.name, name))
         return module, item
 
@@ -176,7 +179,7 @@ class Node:
         module, name, item = self._accessible(specifier)
         if item is None:
             raise SECoPError('NoSuchCommand', '%s has no command %s' % (module.name, name))
-        if hasattr(item, 'module'):
+        if type(item) is Param:
             raise SECoPError('NoSuchCommand', '%s:%s is a parameter' % (module.name, name))
         return module, name, item
 
@@ -243,6 +246,7 @@ class Node:
             session.send('inactive\n')
 
     def _ping(self, session, specifier, data):
+        _check_printable(specifier)
         session.send(message('pong', specifier, '[null,%s]' % qualifiers(self.clock())))
 
     def _read(self, session, specifier, data):
@@ -275,11 +279,11 @@ class Node:
         module, name, item = self._accessible(specifier)
         if item is None:
             raise SECoPError('NoSuchParameter', '%s has no accessible %s' % (module.name, name))
-        decl = item.decl if hasattr(item, 'module') else item
+        decl = item.decl if type(item) is Param else item
         if not decl.checkable:
             raise SECoPError('NotCheckable', '%s cannot be checked' % specifier)
         raw = parse_json(data)
-        if hasattr(item, 'module'):
+        if type(item) is Param:
             value = module.validate(item, raw)
             text = decl.datatype.encode(value)
         else:
@@ -310,6 +314,12 @@ class Node:
 
     def _help(self, session, specifier, data):
         session.send(message('helping', '', encode_str(HELP)))
+
+
+def _check_printable(specifier):
+    """A specifier that a reply would echo must be printable ASCII."""
+    if not is_printable_ascii(specifier):
+        raise SECoPError('ProtocolError', 'specifier must be printable ASCII')
 
 
 def _level_number(name):

@@ -10,6 +10,9 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MICROPYTHON = os.path.join(os.path.dirname(sys.executable), 'micropython')
 SIM = os.path.join(ROOT, 'tools', 'sim.py')
+sys.path.insert(0, os.path.join(ROOT, 'tools'))
+
+import process  # noqa: E402
 
 
 def free_port():
@@ -48,13 +51,7 @@ class SimNode:
         return self.proc.poll() is None
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        process.stop(self.proc)
         self.stderr = self.proc.stderr.read() if self.proc.stderr else ''
         return self.proc.returncode
 

@@ -6,7 +6,7 @@ import select
 import subprocess
 import sys
 
-from helpers import ROOT
+from helpers import ROOT, process
 
 VBOARD = os.path.join(ROOT, 'tools', 'vboard.py')
 MPREMOTE = os.path.join(os.path.dirname(sys.executable), 'mpremote')
@@ -39,13 +39,7 @@ class VBoard:
                               capture_output=True, text=True, timeout=timeout)
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        code = process.stop(self.proc)
         for stream in (self.proc.stdout, self.proc.stderr):
             stream.close()
-        return self.proc.returncode
+        return code

@@ -49,6 +49,8 @@ import tty
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, 'tools'))
 
+import process  # noqa: E402
+
 import build_mpy  # noqa: E402
 import sim  # noqa: E402
 
@@ -134,15 +136,9 @@ class Child:
         return self.errfile.read().decode(errors='replace')
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        code = process.stop(self.proc)
         self.proc.stdout.close()
-        return self.proc.returncode
+        return code
 
 
 class SimNode(Child):

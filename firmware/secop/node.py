@@ -279,16 +279,15 @@ class Node:
         module, name, item = self._accessible(specifier)
         if item is None:
             raise SECoPError('NoSuchParameter', '%s has no accessible %s' % (module.name, name))
-        decl = item.decl if type(item) is Param else item
-        if not decl.checkable:
+        is_param = type(item) is Param
+        if not (item.decl if is_param else item).checkable:
             raise SECoPError('NotCheckable', '%s cannot be checked' % specifier)
         raw = parse_json(data)
-        if type(item) is Param:
-            value = module.validate(item, raw)
-            text = decl.datatype.encode(value)
+        if is_param:
+            text = item.decl.datatype.encode(module.validate(item, raw))
         else:
-            value = module.check_argument(item, raw)
             argument = item.datatype.argument
+            value = module.check_argument(item, raw)
             text = 'null' if argument is None else argument.encode(value)
         session.send(message('checked', specifier, '[%s,{}]' % text))
 

@@ -22,6 +22,8 @@ def parse_json(text):
     """Decode the data part of a request; an empty part means ``null``."""
     if not text:
         return None
+    if '\x00' in text:          # MicroPython's json.loads stops at a NUL
+        raise SECoPError('BadJSON', 'data part is not valid JSON')
     try:
         if _CPYTHON:
             return json.loads(text, parse_constant=_refuse_constant)  # pyright: ignore[reportCallIssue]
@@ -39,6 +41,11 @@ def split_request(line):
     if count == 3:
         return parts[0], parts[1], parts[2].strip()
     return parts[0], parts[1] if count == 2 else '', ''
+
+
+def clip(text, length=40):
+    """Client-supplied text shortened for an error message."""
+    return text if len(text) <= length else text[:length] + '...'
 
 
 def is_printable_ascii(text):
@@ -80,7 +87,7 @@ def _escape_char(ch):
     if ch == '\t':
         return '\\t'
     if 0x20 <= code < 0x7f:
-        return ch
+        return chr(code)        # not ch: MicroPython keeps overlong UTF-8 bytes in it
     if code > 0xffff:
         code -= 0x10000
         return '\\u%04x\\u%04x' % (0xd800 | (code >> 10), 0xdc00 | (code & 0x3ff))

@@ -10,7 +10,7 @@ JSON text of an internal value, ``describe()`` the datainfo as JSON text.
 
 import binascii
 
-from secop.codec import Raw, encode, encode_pairs, encode_str
+from secop.codec import Raw, clip, encode, encode_pairs, encode_str
 from secop.errors import SECoPError
 
 _INF = float('inf')
@@ -226,7 +226,7 @@ class Enum(DataType):
             for name, number in self.members:
                 if name == value:
                     return number
-            raise _range('%s is not a member of %s' % (encode_str(value), self._names()))
+            raise _range('%s is not a member of %s' % (encode_str(clip(value)), self._names()))
         if not _is_whole(value):
             raise _wrong('expected an enum member (number or name), got %s' % encode_type(value))
         value = int(value)
@@ -392,7 +392,7 @@ class Struct(DataType):
             raise _wrong('expected an object, got %s' % encode_type(value))
         for key in value:
             if not self._member(key):
-                raise _wrong('unknown member %s' % encode_str(key))
+                raise _wrong('unknown member %s' % encode_str(clip(key)))
         result = {}
         for name, dt in self.members:
             if name in value:

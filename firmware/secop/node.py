@@ -6,13 +6,14 @@ are queued on every activated session before that reply, because handlers
 run synchronously.  Nothing here touches sockets, hardware or asyncio.
 """
 
-from secop.codec import encode_pairs, encode_str, error_report, message, parse_json, \
+from secop.codec import clip, encode_pairs, encode_str, error_report, message, parse_json, \
     qualifiers, split_request, is_printable_ascii
 from secop.errors import SECoPError, as_secop_error
 from secop.module import Param
 from secop.session import LOG_LEVELS, LOG_OFF, Session
 
 IDN_V1 = 'ISSE&SINE2020,SECoP,V2019-09-16,v1.0'
+_OUT_OF_MEMORY = 'error  ["InternalError","out of memory",{}]\n'
 
 HELP = ('SECoP node. Requests: *IDN? | describe | activate [module] | deactivate [module] | '
         'read module:param | change module:param json | do module:command [json] | '
@@ -107,6 +108,12 @@ class Node:
     def handle(self, session, raw):
         """Answer one request line (bytes without the LF)."""
         self.requests += 1
+        try:
+            self._handle(session, raw)
+        except MemoryError:     # even building the error reply failed: a fixed line
+            session.send(_OUT_OF_MEMORY)
+
+    def _handle(self, session, raw):
         if raw and raw[-1] == 13:
             raw = raw[:-1]
         try:
@@ -123,7 +130,7 @@ class Node:
             if len(line) != len(raw):
                 _check_printable(specifier)     # non-ASCII somewhere in the line
             if handler is None:
-                raise SECoPError('ProtocolError', 'unknown action %s' % action)
+                raise SECoPError('ProtocolError', 'unknown action %s' % clip(action))
             handler(session, specifier, data)
         except Exception as exc:  # every request gets exactly one reply
             self._error(session, action, specifier, as_secop_error(exc))
@@ -154,7 +161,7 @@ class Node:
     def _module(self, name):
         module = self._modules.get(name)
         if module is None:
-            raise SECoPError('NoSuchModule', 'no module %s' % name)
+            raise SECoPError('NoSuchModule', 'no module %s' % clip(name))
         return module
 
     def _accessible(self, specifier):
@@ -170,7 +177,8 @@ class Node:
     def _parameter(self, specifier):
         module, name, item = self._accessible(specifier)
         if item is None:
-            raise SECoPError('NoSuchParameter', '%s has no parameter %s' % (module.name, name))
+            raise SECoPError('NoSuchParameter', '%s has no parameter %s' % (module.name,
+                                                                             clip(name)))
         if type(item) is not Param:
             raise SECoPError('NoSuchParameter', '%s:%s is a command' % (module.name, name))
         return module, item
@@ -178,7 +186,7 @@ class Node:
     def _command(self, specifier):
         module, name, item = self._accessible(specifier)
         if item is None:
-            raise SECoPError('NoSuchCommand', '%s has no command %s' % (module.name, name))
+            raise SECoPError('NoSuchCommand', '%s has no command %s' % (module.name, clip(name)))
         if type(item) is Param:
             raise SECoPError('NoSuchCommand', '%s:%s is a parameter' % (module.name, name))
         return module, name, item
@@ -278,7 +286,8 @@ class Node:
     def _check(self, session, specifier, data):
         module, name, item = self._accessible(specifier)
         if item is None:
-            raise SECoPError('NoSuchParameter', '%s has no accessible %s' % (module.name, name))
+            raise SECoPError('NoSuchParameter', '%s has no accessible %s' % (module.name,
+                                                                              clip(name)))
         is_param = type(item) is Param
         if not (item.decl if is_param else item).checkable:
             raise SECoPError('NotCheckable', '%s cannot be checked' % specifier)

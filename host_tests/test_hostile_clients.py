@@ -2,7 +2,8 @@
 
 Idle connections beyond the client limit, clients that activate and then
 stop reading, half lines followed by a disconnect, connection resets in the
-middle of a reply, a storm of connects, and line noise on the serial port.
+middle of a reply, a storm of connects, line noise on the serial port, and a
+serial adapter pulled and plugged in again.
 Whatever the clients do, the node must keep serving the others with their
 usual latency, close every socket it no longer needs (counted in
 /proc/<pid>/fd of the MicroPython process), count its clients right and end
@@ -16,6 +17,7 @@ import select
 import socket
 import statistics
 import struct
+import tempfile
 import time
 import tty
 
@@ -407,11 +409,30 @@ def test_connection_storm(node):
 
 # --- serial line ----------------------------------------------------------------
 
+def fd_targets(sim):
+    pid = micropython_pid(sim)
+    targets = []
+    for fd in os.listdir('/proc/%d/fd' % pid):
+        try:
+            targets.append(os.readlink('/proc/%d/fd/%s' % (pid, fd)))
+        except OSError:
+            pass
+    return targets
+
+
+def serial_open(sim):
+    return any(target.startswith('/dev/pts/') for target in fd_targets(sim))
+
+
 @pytest.fixture
 def serial_node():
     sim = SimNode('--uart', 'auto', speed=10)
-    yield sim
-    sim.stop()
+    try:
+        # the node opens its end of the line just after it reports READY
+        assert wait_for(lambda: serial_open(sim), 5)
+        yield sim
+    finally:
+        sim.stop()
 
 
 class Pty:
@@ -509,3 +530,89 @@ def test_serial_close_and_reopen_recovers(serial_node):
             port.close()
     finally:
         tcp.close()
+
+
+# --- serial line: a USB adapter pulled and plugged again -----------------------
+
+def plug(link):
+    """A new pty whose node end appears under ``link``; returns its master."""
+    master, slave = os.openpty()
+    tty.setraw(master)
+    tty.setraw(slave)
+    os.symlink(os.ttyname(slave), link + '.new')
+    os.replace(link + '.new', link)
+    os.close(slave)             # the node opens it by the link
+    return master
+
+
+def identify_raw(master, seconds=5):
+    """``*IDN?`` on a pty master until the identification comes (bounded)."""
+    end = time.monotonic() + seconds
+    data = b''
+    while time.monotonic() < end:
+        try:
+            os.write(master, b'*IDN?\n')
+            while select.select([master], [], [], 0.3)[0] and time.monotonic() < end:
+                data += os.read(master, 4096)
+                for line in data.split(b'\n'):
+                    if line.startswith(b'ISSE'):
+                        return line
+        except OSError:         # EIO until the node has opened its end
+            time.sleep(0.2)
+    return data
+
+
+def collect(sim):
+    conn = sim.client()
+    try:
+        conn.ask('read system:value')
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def usb_serial():
+    """A node on a serial line under a stable path whose device can be
+    pulled and plugged again, like a USB serial adapter: (node, path, the
+    masters of the ptys plugged so far)."""
+    folder = tempfile.mkdtemp(prefix='secop-tty-')
+    link = os.path.join(folder, 'ttyUSB0')
+    masters = [plug(link)]
+    try:
+        sim = SimNode('--uart', link, speed=10)
+        try:
+            assert wait_for(lambda: serial_open(sim), 5)
+            yield sim, link, masters
+        finally:
+            sim.stop()
+    finally:
+        for master in masters:
+            try:
+                os.close(master)
+            except OSError:
+                pass
+        os.unlink(link)
+        os.rmdir(folder)
+
+
+def test_serial_cable_pulled_and_plugged_again(usb_serial):
+    """The node's end of the line fails (EIO once the other side is gone) and
+    a new device appears under the same path: the node opens it and serves."""
+    sim, link, masters = usb_serial
+    for _ in range(3):
+        assert identify_raw(masters[-1]).startswith(b'ISSE')
+        os.close(masters.pop())                     # pulled
+        time.sleep(0.5)
+        masters.append(plug(link))                  # plugged again
+        assert wait_for(lambda: identify_raw(masters[-1], 1).startswith(b'ISSE'), 10)
+        collect(sim)            # the old stream is closed when it is collected
+        ttys = [target for target in fd_targets(sim) if target.startswith('/dev/pts/')]
+        assert len(ttys) == 1, ttys
+    assert served(sim)
+
+
+def test_serial_line_that_died_is_closed(usb_serial):
+    sim, link, masters = usb_serial
+    assert identify_raw(masters[-1]).startswith(b'ISSE')
+    os.close(masters.pop())
+    assert wait_for(lambda: not serial_open(sim), 5), fd_targets(sim)

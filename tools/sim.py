@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -154,6 +155,7 @@ def main(argv=None):
         else:
             print(line, file=sys.stderr, flush=True)
     code = child.wait()
+    shutil.rmtree(workdir, ignore_errors=True)
     return 0 if code in (0, -signal.SIGTERM, 130) else code
 
 

@@ -24,9 +24,9 @@ class Connection:
         self.node = node
         self.reader = reader
         self.writer = writer
-        self.session = node.open_session(serial, peer)
-        self.buf = bytearray(max_line)
+        self.buf = bytearray(max_line)      # first: a MemoryError here leaves no session
         self.view = memoryview(self.buf)
+        self.session = node.open_session(serial, peer)
         self.last_rx_ms = 0
         self._queued = asyncio.Event()
         self._room = asyncio.Event()

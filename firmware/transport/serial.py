@@ -14,9 +14,16 @@ from transport.connection import Connection
 async def serve_serial(node, open_stream, max_line=1024, retry_ms=500):
     """``open_stream()`` returns a (reader, writer) pair of asyncio streams."""
     while True:
+        writer = None
         try:
             reader, writer = open_stream()
             await Connection(node, reader, writer, True, max_line).serve()
         except (OSError, MemoryError):
             pass
+        if writer is not None:      # release the device before opening it again
+            try:
+                writer.close()
+                await writer.wait_closed()
+            except (OSError, AttributeError):
+                pass
         await asyncio.sleep_ms(retry_ms)

@@ -1,6 +1,7 @@
 """Shared helpers of the CPython-only host tests: paths, the simulated node
 process, and a line-based raw socket client."""
 
+import json
 import os
 import socket
 import subprocess
@@ -106,3 +107,30 @@ def wait_for(predicate, timeout, interval=0.05):
             return value
         time.sleep(interval)
     return predicate()
+
+
+def heap(conn, samples=3):
+    """Allocated heap after a collection (``system:_mem_alloc``): the least of a
+    few samples with requests in between, because the collector is conservative
+    and a stale pointer can keep a dead object for a while."""
+    values = []
+    for _ in range(samples):
+        conn.ask('read heater:status')
+        conn.ask('read system:value')       # collects garbage, refreshes the figures
+        values.append(json.loads(conn.ask('read system:_mem_alloc').split(' ', 2)[2])[0])
+    return min(values)
+
+
+def settled_heap(sim, probe, baseline, limit=2048, tries=10):
+    """The heap once it is back under ``baseline + limit``, else its last figure.
+    A closed connection's objects can stay referenced for a while, so a few more
+    connections and requests are allowed to let them go; a leak stays."""
+    for _ in range(tries):
+        value = heap(probe)
+        if value - baseline < limit:
+            break
+        conn = sim.client()
+        conn.ask('ping')
+        conn.close()
+        time.sleep(0.3)
+    return value

@@ -21,7 +21,7 @@ import time
 
 import pytest
 
-from helpers import SimNode, wait_for
+from helpers import SimNode, heap, settled_heap, wait_for
 from secop.errors import CLASSES
 
 SEED = 20260707
@@ -165,34 +165,6 @@ def error_class(reply):
         return None
     action, specifier, data = reply.split(' ', 2)
     return action, specifier, json.loads(data)[0]
-
-
-def heap(conn, samples=3):
-    """Allocated heap after a collection; the least of a few samples, with
-    other requests in between, because the collector is conservative: a
-    stale pointer left in the C stack can keep a dead object for a while."""
-    values = []
-    for _ in range(samples):
-        conn.ask('read heater:status')
-        conn.ask('read system:value')       # collects garbage, refreshes the figures
-        values.append(json.loads(conn.ask('read system:_mem_alloc').split(' ', 2)[2])[0])
-    return min(values)
-
-
-def settled_heap(sim, probe, baseline, limit=2048, tries=10):
-    """The heap once it is back under ``baseline + limit``, else its last figure.
-    A closed connection's objects can stay referenced for a while (by a stale
-    pointer the conservative collector sees, or a finished task), so a few
-    more connections and requests are allowed to let them go; a leak stays."""
-    for _ in range(tries):
-        value = heap(probe)
-        if value - baseline < limit:
-            break
-        conn = sim.client()
-        conn.ask('ping')
-        conn.close()
-        time.sleep(0.3)
-    return value
 
 
 def clients(conn):

@@ -24,7 +24,7 @@ import tty
 import psutil
 import pytest
 
-from helpers import SimNode, wait_for
+from helpers import SimNode, heap, settled_heap, wait_for
 
 SEED = 20260708
 LIMIT = 4
@@ -102,33 +102,6 @@ def value(conn, spec):
 def clients(conn):
     conn.ask('read system:value')           # refreshes system:_clients
     return value(conn, 'system:_clients')
-
-
-def heap(conn, samples=3):
-    """Allocated heap after a collection (least of a few samples: the
-    collector is conservative, a stale pointer can keep an object a while)."""
-    values = []
-    for _ in range(samples):
-        conn.ask('read heater:status')
-        conn.ask('read system:value')       # collects garbage
-        values.append(value(conn, 'system:_mem_alloc'))
-    return min(values)
-
-
-def settled_heap(sim, probe, baseline, limit=2048, tries=10):
-    """The heap once it is back under ``baseline + limit``, else its last figure.
-    A closed connection's objects can stay referenced for a while (by a stale
-    pointer the conservative collector sees, or a finished task), so a few
-    more connections and requests are allowed to let them go; a leak stays."""
-    for _ in range(tries):
-        value = heap(probe)
-        if value - baseline < limit:
-            break
-        conn = sim.client()
-        conn.ask('ping')
-        conn.close()
-        time.sleep(0.3)
-    return value
 
 
 def ping_times(conn, count):

@@ -66,10 +66,6 @@ class DataType:
     def validate(self, value):
         raise NotImplementedError
 
-    def check_limits(self, value):
-        """Validate a value that comes from inside the node (same rules)."""
-        return self.validate(value)
-
 
 class _Numeric(DataType):
     """Shared min/max/unit/fmtstr handling of double and scaled."""
@@ -77,10 +73,10 @@ class _Numeric(DataType):
     min = max = absolute_resolution = relative_resolution = None
     unit = fmtstr = ''
 
-    def _check_range(self, value, shown):
+    def _check_range(self, value):
         if (self.min is not None and value < self.min) or (self.max is not None and value > self.max):
             raise _range('%s must be between %s and %s' % (
-                _num(shown), _num(self.min), _num(self.max)))
+                _num(value), _num(self.min), _num(self.max)))
 
     def _unit_props(self):
         props = []
@@ -119,7 +115,7 @@ class Double(_Numeric):
             raise _range('value out of range')
         if value != value or value in (_INF, -_INF):
             raise _range('value out of range')
-        self._check_range(value, value)
+        self._check_range(value)
         return value
 
     def encode(self, value):
@@ -157,17 +153,11 @@ class Scaled(_Numeric):
         if not _is_whole(value):
             raise _wrong('expected an integer, got %s' % encode_type(value))
         value = int(value)
-        self._check_range(value, value)
+        self._check_range(value)
         return value * self.scale
 
-    def check_limits(self, value):
-        return self.validate(self.to_wire(value))
-
-    def to_wire(self, value):
-        return int(round(value / self.scale))
-
     def encode(self, value):
-        return str(self.to_wire(value))
+        return str(int(round(value / self.scale)))
 
     def _props(self):
         return [('scale', self.scale), ('min', self.min), ('max', self.max)] + self._unit_props()
@@ -235,12 +225,6 @@ class Enum(DataType):
                 return number
         raise _range('%d is not a member of %s' % (value, self._names()))
 
-    def name_of(self, number):
-        for name, num in self.members:
-            if num == number:
-                return name
-        return str(number)
-
     def _names(self):
         return '{%s}' % ', '.join('%s=%d' % pair for pair in self.members)
 
@@ -307,9 +291,6 @@ class Blob(DataType):
             raw = binascii.a2b_base64(value)
         except Exception:
             raise _wrong('invalid base64')
-        return self.check_limits(raw)
-
-    def check_limits(self, raw):
         if not self.minbytes <= len(raw) <= self.maxbytes:
             raise _range('blob must have %d to %d bytes' % (self.minbytes, self.maxbytes))
         return raw
@@ -338,10 +319,6 @@ class Array(DataType):
         check = self.members.validate
         return [check(item) for item in value]
 
-    def check_limits(self, value):
-        check = self.members.check_limits
-        return [check(item) for item in value]
-
     def encode(self, value):
         enc = self.members.encode
         return '[%s]' % ','.join(enc(item) for item in value)
@@ -365,9 +342,6 @@ class Tuple(DataType):
         if len(value) != len(self.members):
             raise _wrong('expected %d elements, got %d' % (len(self.members), len(value)))
         return tuple(m.validate(v) for m, v in zip(self.members, value))
-
-    def check_limits(self, value):
-        return tuple(m.check_limits(v) for m, v in zip(self.members, value))
 
     def encode(self, value):
         return '[%s]' % ','.join(m.encode(v) for m, v in zip(self.members, value))
@@ -407,9 +381,6 @@ class Struct(DataType):
             else:
                 raise _wrong('missing member %s' % encode_str(name))
         return result
-
-    def check_limits(self, value):
-        return dict((name, dt.check_limits(value[name])) for name, dt in self.members)
 
     def _member(self, key):
         for name, dt in self.members:
@@ -464,8 +435,3 @@ def encode_type(value):
         return 'an object'
     return kind.__name__
 
-
-STATUS_IDLE = 100
-STATUS_WARN = 200
-STATUS_BUSY = 300
-STATUS_ERROR = 400

@@ -10,7 +10,7 @@ from secop.codec import clip, encode_pairs, encode_str, error_report, message, p
     qualifiers, split_request, is_printable_ascii
 from secop.errors import SECoPError, as_secop_error
 from secop.module import Param
-from secop.session import LOG_LEVELS, LOG_OFF, Session
+from secop.session import LOG_LEVELS, Session
 
 IDN_V1 = 'ISSE&SINE2020,SECoP,V2019-09-16,v1.0'
 _OUT_OF_MEMORY = 'error  ["InternalError","out of memory",{}]\n'

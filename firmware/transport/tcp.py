@@ -72,12 +72,6 @@ class TcpServer:
             except OSError:
                 pass
 
-    def close_all(self):
-        """End every connection (e.g. after the description changed)."""
-        for conn in self.connections:
-            if conn.task is not None:
-                conn.task.cancel()
-
     async def _close_idle(self):
         while True:
             await asyncio.sleep(1)

@@ -229,6 +229,15 @@ def _use_pin(ctx, pin, user, label=None):
     ctx.pins.append((pin, user, label or 'pin %s' % (pin,)))
 
 
+def _claim_pin(ctx, where, cfg):
+    """The section's pin, recorded for the double-use check; None if missing."""
+    if 'pin' not in cfg:
+        ctx.add('%s: missing pin' % where)
+        return None
+    _use_pin(ctx, cfg['pin'], where)
+    return cfg['pin']
+
+
 def _adc_pin(ctx, where, cfg):
     if ctx.board == 'sim':
         channel = cfg.get('channel')
@@ -236,11 +245,9 @@ def _adc_pin(ctx, where, cfg):
             ctx.add('%s: channel must be one of %s, not %r' % (where, ', '.join(_SIM_CHANNELS),
                                                              channel))
         return
-    if 'pin' not in cfg:
-        ctx.add('%s: missing pin' % where)
+    pin = _claim_pin(ctx, where, cfg)
+    if pin is None:
         return
-    pin = cfg['pin']
-    _use_pin(ctx, pin, where)
     if ctx.board == 'pyboard':
         if pin not in _PYB_ADC:
             ctx.add('%s: pin %r has no ADC channel on the Pyboard; use one of %s'
@@ -405,12 +412,8 @@ def _check_heater_output(ctx, where, heater):
     _number(ctx, where, heater, 'freq', 1, high, required=ctx.board != 'sim')
     if ctx.board == 'sim':
         return
-    if 'pin' not in heater:
-        ctx.add('%s: missing pin' % where)
-        return
-    pin = heater['pin']
-    _use_pin(ctx, pin, where)
-    if not _output_pin(ctx, where, pin):
+    pin = _claim_pin(ctx, where, heater)
+    if pin is None or not _output_pin(ctx, where, pin):
         return
     safe = ctx.board_cfg.get('safe_pins')
     if type(safe) is list and pin not in safe:

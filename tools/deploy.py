@@ -84,25 +84,23 @@ def detail(text):
 
 # --- 1. config -----------------------------------------------------------------
 
-def load_config(args):
-    path = args.config or os.path.join(ROOT, 'boards', args.board, 'config.json')
+def _read_json(path, hint):
     try:
         with open(path) as f:
-            config = json.load(f)
+            return json.load(f)
     except (OSError, ValueError) as exc:
-        raise Failure('cannot read %s: %s' % (path, exc),
-                      'give an existing config.json with --config, or fix its JSON syntax')
+        raise Failure('cannot read %s: %s' % (path, exc), hint)
+
+
+def load_config(args):
+    path = args.config or os.path.join(ROOT, 'boards', args.board, 'config.json')
+    config = _read_json(path, 'give an existing config.json with --config, or fix its JSON syntax')
     secrets_path = os.path.join(os.path.dirname(os.path.abspath(path)), 'secrets.json')
     secrets = None
     if args.board != 'sim':
         secrets = {}
         if os.path.exists(secrets_path):
-            try:
-                with open(secrets_path) as f:
-                    secrets = json.load(f)
-            except (OSError, ValueError) as exc:
-                raise Failure('cannot read %s: %s' % (secrets_path, exc),
-                              'fix its JSON syntax (see secrets.example.json)')
+            secrets = _read_json(secrets_path, 'fix its JSON syntax (see secrets.example.json)')
     return path, config, secrets_path if os.path.exists(secrets_path) else None, secrets
 
 

@@ -168,6 +168,10 @@ class App:
                                  tcp.get('max_clients', 4), max_line, tcp.get('idle_timeout', 0))
             await self.tcp.start()
             served.append('tcp=%s:%d' % (self.tcp.host, self.tcp.port))
+            discovery = config.get('discovery', {})
+            if discovery.get('enabled', False):
+                from transport import discovery as udp      # lazy: only when enabled
+                served.append(udp.start(node, self.tcp.port, discovery, self.board) or 'udp=off')
         serial = config.get('serial', {})
         if serial.get('enabled', False):
             asyncio.create_task(serve_serial(

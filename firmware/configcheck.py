@@ -15,7 +15,8 @@ then unloads it.
 
 from control import sensors
 
-TOP_LEVEL = ('node', 'tcp', 'serial', 'access', 'max_line', 'watchdog_ms', 'board', 'modules')
+TOP_LEVEL = ('node', 'tcp', 'discovery', 'serial', 'access', 'max_line', 'watchdog_ms', 'board',
+             'modules')
 CLASSES = ('temperature', 'loop', 'heater', 'system')
 MAX_CLIENTS = 8
 
@@ -67,6 +68,7 @@ def check(config, board, secrets=None):
     _check_board(ctx)
     _check_modules(ctx)
     _check_tcp(ctx)
+    _check_discovery(ctx)
     _check_serial(ctx)
     _check_access(ctx)
     _check_limits(ctx)
@@ -466,6 +468,17 @@ def _check_tcp(ctx):
                 'stops serving when Wi-Fi reconnects with another one')
     if ctx.board == 'esp32' and not ctx.wifi:
         ctx.add('tcp: enabled, but board.network is not: nothing would reach the server')
+
+
+def _check_discovery(ctx):
+    cfg = ctx.section('discovery')
+    if not _flag(ctx, 'discovery', cfg, 'enabled'):
+        return
+    if not ctx.config.get('tcp', {}).get('enabled', True) or ctx.board == 'pyboard':
+        ctx.add('discovery: enabled, but the node serves no TCP port to announce')
+    for key in ('port', 'announce_port'):
+        _number(ctx, 'discovery', cfg, key, 1, 65535, integer=True)
+    _number(ctx, 'discovery', cfg, 'interval', 0, 86400)
 
 
 def _check_serial(ctx):

@@ -16,8 +16,8 @@ sys.path.insert(0, os.path.join(ROOT, 'tools'))
 import process  # noqa: E402
 
 
-def free_port():
-    with socket.socket() as s:
+def free_port(kind=socket.SOCK_STREAM):
+    with socket.socket(socket.AF_INET, kind) as s:
         s.bind(('127.0.0.1', 0))
         return s.getsockname()[1]
 
@@ -27,7 +27,9 @@ class SimNode:
 
     def __init__(self, *args, heap='256k', speed=None, config=None, source=False):
         self.port = free_port()
-        cmd = [sys.executable, SIM, '--port', str(self.port), '--heap', heap]
+        self.udp_port = free_port(socket.SOCK_DGRAM)     # discovery: one port per node
+        cmd = [sys.executable, SIM, '--port', str(self.port), '--heap', heap,
+               '--discovery-port', str(self.udp_port)]
         if speed is not None:
             cmd += ['--speed', str(speed)]
         if config:
@@ -43,6 +45,7 @@ class SimNode:
             raise RuntimeError('sim did not start: %r\n%s' % (self.ready, self.stderr))
         fields = dict(item.split('=', 1) for item in self.ready.split()[1:])
         self.uart = fields.get('uart')
+        self.udp = fields.get('udp')
         self.stderr = ''
 
     def client(self, timeout=10):

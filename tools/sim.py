@@ -3,10 +3,14 @@
 
     .venv/bin/python tools/sim.py [--port N] [--heap SIZE] [--uart PATH|auto]
                                   [--speed X] [--config FILE] [--source]
+                                  [--discovery-port N] [--announce-port N]
 
-Prints exactly one line ``READY tcp=127.0.0.1:N [uart=PATH]`` on stdout once
-the node serves, then runs until Ctrl-C or SIGTERM.  The node's own output
-goes to stderr.  ``--uart auto`` creates a pty pair joined like a null-modem
+Prints exactly one line ``READY tcp=127.0.0.1:N udp=127.0.0.1:M [uart=PATH]``
+on stdout once the node serves, then runs until Ctrl-C or SIGTERM.  The node's
+own output, and the address of its web page, go to stderr.  UDP discovery
+listens and answers on 127.0.0.1 only (``udp=off`` if its port is taken or
+``--discovery-port 0``); the simulator never broadcasts: its announcement is
+off unless ``--announce-port`` sends it to 127.0.0.1 on that port.  ``--uart auto`` creates a pty pair joined like a null-modem
 cable and prints the client's end.  The firmware runs from .mpy files, as a
 deploy copies them (compiling .py sources needs more heap than the node
 itself); ``--source`` runs the .py files instead, with a larger heap.
@@ -45,6 +49,10 @@ def parse_args(argv=None):
     parser.add_argument('--uart', help="serial line: a tty path, or 'auto' for a new pty")
     parser.add_argument('--speed', type=float, help='simulated seconds per real second')
     parser.add_argument('--config', default=DEFAULT_CONFIG, help='node configuration (JSON)')
+    parser.add_argument('--discovery-port', type=int, default=10767,
+                        help='UDP discovery port on 127.0.0.1 (0: off)')
+    parser.add_argument('--announce-port', type=int, default=0,
+                        help='announce the node to 127.0.0.1 on this UDP port (0: never)')
     parser.add_argument('--source', action='store_true',
                         help='run the .py sources instead of .mpy (needs about 256k heap)')
     return parser.parse_args(argv)
@@ -109,6 +117,10 @@ def prepare_config(args, path):
     tcp = config.setdefault('tcp', {})
     tcp['bind'] = '127.0.0.1'
     tcp['port'] = args.port
+    config['discovery'] = {'enabled': args.discovery_port > 0, 'bind': '127.0.0.1',
+                           'port': args.discovery_port,
+                           'announce': '127.0.0.1' if args.announce_port else None,
+                           'announce_port': args.announce_port}
     if args.speed is not None:
         config.setdefault('board', {})['speed'] = args.speed
     modem = None
@@ -150,8 +162,10 @@ def main(argv=None):
         line = raw.decode(errors='replace').rstrip('\n')
         if not ready and line.startswith('SECoP node serving'):
             ready = True
-            extra = ' uart=%s' % uart_path if uart_path else ''
+            extra = ''.join(' ' + item for item in line.split() if item.startswith('udp='))
+            extra += ' uart=%s' % uart_path if uart_path else ''
             print('READY tcp=127.0.0.1:%d%s' % (args.port, extra), flush=True)
+            print('web page: http://127.0.0.1:%d/' % args.port, file=sys.stderr, flush=True)
         else:
             print(line, file=sys.stderr, flush=True)
     code = child.wait()

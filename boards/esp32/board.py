@@ -112,6 +112,10 @@ class Board:
                 return text
         return 'unknown (%d)' % cause
 
+    def network_up(self):
+        """True while the station is connected (discovery announces on each rise)."""
+        return self.wifi is not None and self.wifi.connected()
+
     def tasks(self, node):
         if self.wifi is None:
             return ()

@@ -473,9 +473,7 @@ def _check_tcp(ctx):
 def _check_discovery(ctx):
     cfg = ctx.section('discovery')
     if not _flag(ctx, 'discovery', cfg, 'enabled'):
-        return
-    if not ctx.config.get('tcp', {}).get('enabled', True) or ctx.board == 'pyboard':
-        ctx.add('discovery: enabled, but the node serves no TCP port to announce')
+        return              # (without TCP it stays off: there is no port to announce)
     for key in ('port', 'announce_port'):
         _number(ctx, 'discovery', cfg, key, 1, 65535, integer=True)
     _number(ctx, 'discovery', cfg, 'interval', 0, 86400)

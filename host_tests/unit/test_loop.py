@@ -6,6 +6,7 @@ import unittest
 from control.sensors import SensorFault
 from modules.heater import HeaterModule, HeaterOutput
 from modules.loop import TemperatureLoop
+from precision import ulps
 from secop.errors import SECoPError
 from secop.node import Node
 
@@ -109,7 +110,7 @@ class StatusSequence(unittest.TestCase):
         rig.ask('change heater:target 30')
         self.assertEqual(rig.status(), 370)
         rig.step(4)
-        self.assertAlmostEqual(rig.loop.get('setpoint'), 24.0, places=6)
+        self.assertAlmostEqual(rig.loop.get('setpoint'), 24.0, delta=ulps(8, 24.0))
         rig.step(12)
         self.assertEqual(rig.loop.get('setpoint'), 30.0)
         self.assertEqual(rig.status(), 380)

@@ -46,6 +46,14 @@ class UpdatePolicy(unittest.TestCase):
         self.assertTrue(tutorial_node.drain(self.session).startswith(
             'error_read outside:value ["ReadFailed",'))
 
+    def test_non_finite_command_result_is_a_range_error(self):
+        # an overflow that means the same in single and double precision
+        heater = self.node.modules[1]
+        heater.do__examplecommand = lambda arg: arg['a'] * float('inf')
+        self.node.handle(self.session, b'do heater:_examplecommand {"a": 10, "b": 1}')
+        self.assertEqual(self.updates(), ['error_do heater:_examplecommand ["RangeError",'
+                                          '"the result is not a finite number",{}]'])
+
     def test_pending_updates_coalesce(self):
         for value in (1.0, 2.0, 3.0):
             self.outside.set('value', value)

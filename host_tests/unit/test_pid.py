@@ -3,8 +3,11 @@
 import unittest
 
 from control.pid import PID
+from precision import ulps
 
 AMBIENT = 20.0
+# the terms of these PID updates stay below 100: a few ulps of that is exact arithmetic
+EXACT = ulps(8, 100.0)
 
 
 class Plant:
@@ -31,15 +34,15 @@ def run(pid, plant, setpoint, seconds, dt=0.5):
 class ProportionalTest(unittest.TestCase):
     def test_proportional_only(self):
         pid = PID(2.0, 0.0, 0.0, -100.0, 100.0)
-        self.assertAlmostEqual(pid.update(10.0, 7.0, 1.0), 6.0, delta=1e-12)
-        self.assertAlmostEqual(pid.update(10.0, 12.0, 1.0), -4.0, delta=1e-12)
-        self.assertAlmostEqual(pid.update(10.0, 12.0, 1.0), -4.0, delta=1e-12)
+        self.assertAlmostEqual(pid.update(10.0, 7.0, 1.0), 6.0, delta=EXACT)
+        self.assertAlmostEqual(pid.update(10.0, 12.0, 1.0), -4.0, delta=EXACT)
+        self.assertAlmostEqual(pid.update(10.0, 12.0, 1.0), -4.0, delta=EXACT)
 
     def test_clamping(self):
         pid = PID(1.0, 0.0, 0.0)
         self.assertEqual(pid.update(100.0, 0.0, 1.0), 1.0)
         self.assertEqual(pid.update(0.0, 100.0, 1.0), 0.0)
-        self.assertAlmostEqual(pid.update(0.5, 0.0, 1.0), 0.5, delta=1e-12)
+        self.assertAlmostEqual(pid.update(0.5, 0.0, 1.0), 0.5, delta=EXACT)
         pid = PID(1.0, 0.0, 0.0, -2.0, 3.0)
         self.assertEqual(pid.update(10.0, 0.0, 1.0), 3.0)
         self.assertEqual(pid.update(-10.0, 0.0, 1.0), -2.0)
@@ -65,8 +68,8 @@ class IntegralTest(unittest.TestCase):
 
     def test_integral_units(self):
         pid = PID(0.0, 0.5, 0.0, -100.0, 100.0)
-        self.assertAlmostEqual(pid.update(1.0, 0.0, 2.0), 1.0, delta=1e-12)
-        self.assertAlmostEqual(pid.update(1.0, 0.0, 0.5), 1.25, delta=1e-12)
+        self.assertAlmostEqual(pid.update(1.0, 0.0, 2.0), 1.0, delta=EXACT)
+        self.assertAlmostEqual(pid.update(1.0, 0.0, 0.5), 1.25, delta=EXACT)
 
     def test_anti_windup_high(self):
         plant = Plant()
@@ -91,7 +94,7 @@ class IntegralTest(unittest.TestCase):
         for _ in range(10):
             pid.update(1.0, 0.0, 1.0)
         self.assertEqual(pid.update(1.0, 0.0, 1.0), 1.0)
-        self.assertAlmostEqual(pid.update(0.0, 0.5, 0.2), 0.9, delta=1e-12)
+        self.assertAlmostEqual(pid.update(0.0, 0.5, 0.2), 0.9, delta=EXACT)
 
 
 class DerivativeTest(unittest.TestCase):
@@ -99,25 +102,25 @@ class DerivativeTest(unittest.TestCase):
         pid = PID(1.0, 0.0, 10.0, -100.0, 100.0)
         pid.update(5.0, 5.0, 1.0)
         pid.update(5.0, 5.0, 1.0)
-        self.assertAlmostEqual(pid.update(10.0, 5.0, 1.0), 5.0, delta=1e-12)
+        self.assertAlmostEqual(pid.update(10.0, 5.0, 1.0), 5.0, delta=EXACT)
 
     def test_acts_on_measurement(self):
         pid = PID(1.0, 0.0, 10.0, -100.0, 100.0)
-        self.assertAlmostEqual(pid.update(5.0, 5.0, 1.0), 0.0, delta=1e-12)  # no history yet
-        self.assertAlmostEqual(pid.update(5.0, 6.0, 0.5), -1.0 - 20.0, delta=1e-12)
-        self.assertAlmostEqual(pid.update(5.0, 6.0, 0.5), -1.0, delta=1e-12)
+        self.assertAlmostEqual(pid.update(5.0, 5.0, 1.0), 0.0, delta=EXACT)  # no history yet
+        self.assertAlmostEqual(pid.update(5.0, 6.0, 0.5), -1.0 - 20.0, delta=EXACT)
+        self.assertAlmostEqual(pid.update(5.0, 6.0, 0.5), -1.0, delta=EXACT)
 
     def test_filter(self):
         pid = PID(0.0, 0.0, 10.0, -100.0, 100.0, d_filter=4.0)
         pid.update(0.0, 0.0, 1.0)
         # a rate of 1 K/s through a 4 s low-pass sampled at 1 s: 1/5 of it first
-        self.assertAlmostEqual(pid.update(0.0, 1.0, 1.0), -2.0, delta=1e-12)
-        self.assertAlmostEqual(pid.update(0.0, 1.0, 1.0), -1.6, delta=1e-12)
+        self.assertAlmostEqual(pid.update(0.0, 1.0, 1.0), -2.0, delta=EXACT)
+        self.assertAlmostEqual(pid.update(0.0, 1.0, 1.0), -1.6, delta=EXACT)
 
     def test_reset_measurement_gives_derivative_at_once(self):
         pid = PID(0.0, 0.0, 10.0, -100.0, 100.0)
         pid.reset(measurement=4.0)
-        self.assertAlmostEqual(pid.update(0.0, 5.0, 1.0), -10.0, delta=1e-12)
+        self.assertAlmostEqual(pid.update(0.0, 5.0, 1.0), -10.0, delta=EXACT)
 
 
 class BumplessTest(unittest.TestCase):
@@ -130,7 +133,7 @@ class BumplessTest(unittest.TestCase):
     def test_reset_to_output(self):
         pid, plant, _ = self.settled()
         pid.reset(plant.t, 0.7)
-        self.assertAlmostEqual(pid.update(30.0, plant.t, 0.5), 0.7, delta=1e-12)
+        self.assertAlmostEqual(pid.update(30.0, plant.t, 0.5), 0.7, delta=EXACT)
         # from there on it integrates as usual: towards the new setpoint
         self.assertLess(pid.update(30.0, plant.t, 0.5), 0.7)
 
@@ -138,14 +141,14 @@ class BumplessTest(unittest.TestCase):
         pid = PID(1.0, 0.1, 0.0)
         pid.reset(output=5.0)
         self.assertEqual(pid.update(0.0, 0.0, 1.0), 1.0)
-        self.assertAlmostEqual(pid.update(0.0, 0.5, 1.0), 0.45, delta=1e-12)
+        self.assertAlmostEqual(pid.update(0.0, 0.5, 1.0), 0.45, delta=EXACT)
 
     def test_reset_clears(self):
         pid = PID(1.0, 1.0, 0.0, -100.0, 100.0)
         for _ in range(5):
             pid.update(1.0, 0.0, 1.0)
         pid.reset()
-        self.assertAlmostEqual(pid.update(1.0, 0.0, 1.0), 2.0, delta=1e-12)
+        self.assertAlmostEqual(pid.update(1.0, 0.0, 1.0), 2.0, delta=EXACT)
 
     def test_set_gains(self):
         plant = Plant()
@@ -160,15 +163,15 @@ class BumplessTest(unittest.TestCase):
 
     def test_set_gains_then_new_gains_act(self):
         pid = PID(1.0, 0.0, 0.0, -100.0, 100.0)
-        self.assertAlmostEqual(pid.update(10.0, 2.0, 1.0), 8.0, delta=1e-12)
+        self.assertAlmostEqual(pid.update(10.0, 2.0, 1.0), 8.0, delta=EXACT)
         pid.set_gains(3.0, 0.0, 0.0)
-        self.assertAlmostEqual(pid.update(10.0, 2.0, 1.0), 8.0, delta=1e-12)
-        self.assertAlmostEqual(pid.update(10.0, 4.0, 1.0), 2.0, delta=1e-12)  # 8 - 3 * 2
+        self.assertAlmostEqual(pid.update(10.0, 2.0, 1.0), 8.0, delta=EXACT)
+        self.assertAlmostEqual(pid.update(10.0, 4.0, 1.0), 2.0, delta=EXACT)  # 8 - 3 * 2
 
     def test_set_gains_before_update(self):
         pid = PID(1.0, 0.0, 0.0, -100.0, 100.0)
         pid.set_gains(2.0, 0.0, 0.0)
-        self.assertAlmostEqual(pid.update(10.0, 2.0, 1.0), 16.0, delta=1e-12)
+        self.assertAlmostEqual(pid.update(10.0, 2.0, 1.0), 16.0, delta=EXACT)
 
 
 if __name__ == '__main__':

@@ -6,8 +6,14 @@ import unittest
 from control.sensors import (Amplifier, CurrentSource, Divider, Linear, LinearSensor, LowPass,
                              NTCBeta, NTCSteinhartHart, RTD, ResistiveSensor, SensorFault,
                              average, from_config)
+from precision import ulps
 
 VREF = 3300000
+# Rounding errors scale with the magnitudes a model works in: an NTC model
+# computes in kelvin; an RTD's temperature is about (R/R0 - 1) / A, so its
+# error is that of R/R0 times 1/A = 256 K.
+KELVIN = 273.15
+RTD_SCALE = 256.0
 
 # IEC 60751 table, PT100 (ohm, rounded to 0.01)
 IEC_PT100 = ((-200, 18.52), (-100, 60.26), (-50, 80.31), (0, 100.00), (50, 119.40),
@@ -43,7 +49,7 @@ class RTDTest(unittest.TestCase):
 
     def test_continuous_at_zero(self):
         rtd = RTD(100.0)
-        self.assertAlmostEqual(rtd.temperature(100.0), 0.0, delta=1e-9)
+        self.assertAlmostEqual(rtd.temperature(100.0), 0.0, delta=ulps(4, RTD_SCALE))
         self.assertLess(rtd.temperature(99.999), 0.0)
         self.assertGreater(rtd.temperature(100.001), 0.0)
 
@@ -54,8 +60,8 @@ class RTDTest(unittest.TestCase):
 class NTCTest(unittest.TestCase):
     def test_beta_at_t0(self):
         ntc = NTCBeta(10000, 3950)
-        self.assertAlmostEqual(ntc.resistance(25), 10000, delta=1e-6)
-        self.assertAlmostEqual(ntc.temperature(10000), 25, delta=1e-9)
+        self.assertAlmostEqual(ntc.resistance(25), 10000, delta=ulps(4, 10000))
+        self.assertAlmostEqual(ntc.temperature(10000), 25, delta=ulps(4, KELVIN + 25))
 
     def test_beta_published_50(self):
         # B25/50 is defined by the 25 and 50 degC points; tables give 3.59k
@@ -70,12 +76,13 @@ class NTCTest(unittest.TestCase):
 
     def test_beta_other_t0(self):
         ntc = NTCBeta(5000, 3950, t0=50.0)
-        self.assertAlmostEqual(ntc.temperature(5000), 50, delta=1e-9)
+        self.assertAlmostEqual(ntc.temperature(5000), 50, delta=ulps(4, KELVIN + 50))
 
     def test_beta_round_trip(self):
         ntc = NTCBeta(10000, 3950)
         for t in range(-55, 151, 5):
-            self.assertAlmostEqual(ntc.temperature(ntc.resistance(t)), t, delta=1e-6)
+            self.assertAlmostEqual(ntc.temperature(ntc.resistance(t)), t,
+                                   delta=ulps(16, KELVIN + t))
 
     def test_steinhart_hart_published(self):
         ntc = NTCSteinhartHart(SH_A, SH_B, SH_C)
@@ -86,39 +93,40 @@ class NTCTest(unittest.TestCase):
     def test_steinhart_hart_round_trip(self):
         ntc = NTCSteinhartHart(SH_A, SH_B, SH_C)
         for t in range(-55, 151, 5):
-            self.assertAlmostEqual(ntc.temperature(ntc.resistance(t)), t, delta=1e-6)
+            self.assertAlmostEqual(ntc.temperature(ntc.resistance(t)), t,
+                                   delta=ulps(16, KELVIN + t))
         for r in (100, 1000, 10000, 100000, 1000000):
-            self.assertAlmostEqual(ntc.resistance(ntc.temperature(r)), r, delta=1e-6 * r)
+            self.assertAlmostEqual(ntc.resistance(ntc.temperature(r)), r, delta=ulps(64, r))
 
     def test_steinhart_hart_without_c_is_beta(self):
         beta = NTCBeta(10000, 3950)
         sh = NTCSteinhartHart(1 / 298.15 - math.log(10000) / 3950, 1 / 3950, 0.0)
         for t in (-40, 0, 25, 60, 125):
             r = beta.resistance(t)
-            self.assertAlmostEqual(sh.resistance(t), r, delta=1e-6 * r)
-            self.assertAlmostEqual(sh.temperature(r), t, delta=1e-6)
+            self.assertAlmostEqual(sh.resistance(t), r, delta=ulps(64, r))
+            self.assertAlmostEqual(sh.temperature(r), t, delta=ulps(16, KELVIN + t))
 
 
 class LinearTest(unittest.TestCase):
     def test_tmp36(self):
         tmp36 = Linear(10000, 500000)
-        self.assertAlmostEqual(tmp36.temperature(750000), 25.0, delta=1e-9)
-        self.assertAlmostEqual(tmp36.temperature(500000), 0.0, delta=1e-9)
-        self.assertAlmostEqual(tmp36.temperature(100000), -40.0, delta=1e-9)
-        self.assertAlmostEqual(tmp36.voltage(125), 1750000, delta=1e-6)
+        self.assertAlmostEqual(tmp36.temperature(750000), 25.0, delta=ulps(4, 25.0))
+        self.assertAlmostEqual(tmp36.temperature(500000), 0.0, delta=ulps(4))
+        self.assertAlmostEqual(tmp36.temperature(100000), -40.0, delta=ulps(4, 40.0))
+        self.assertAlmostEqual(tmp36.voltage(125), 1750000, delta=ulps(4, 1750000))
 
     def test_lm35(self):
         lm35 = Linear(10000)
-        self.assertAlmostEqual(lm35.temperature(250000), 25.0, delta=1e-9)
-        self.assertAlmostEqual(lm35.temperature(0), 0.0, delta=1e-9)
-        self.assertAlmostEqual(lm35.voltage(100), 1000000, delta=1e-6)
+        self.assertAlmostEqual(lm35.temperature(250000), 25.0, delta=ulps(4, 25.0))
+        self.assertAlmostEqual(lm35.temperature(0), 0.0, delta=ulps(4))
+        self.assertAlmostEqual(lm35.voltage(100), 1000000, delta=ulps(4, 1000000))
 
     def test_zero_slope(self):
         self.assertRaises(ValueError, Linear, 0)
 
     def test_range(self):
         sensor = LinearSensor(Linear(10000, 500000), -40, 125)
-        self.assertAlmostEqual(sensor.temperature(750000), 25.0, delta=1e-9)
+        self.assertAlmostEqual(sensor.temperature(750000), 25.0, delta=ulps(4, 25.0))
         with self.assertRaises(SensorFault) as cm:
             sensor.temperature(0)  # -50 degC: a dead TMP36
         self.assertEqual(cm.exception.kind, 'range')
@@ -127,20 +135,22 @@ class LinearTest(unittest.TestCase):
 class DividerTest(unittest.TestCase):
     def test_sensor_to_ground(self):
         divider = Divider(VREF, 10000)
-        self.assertAlmostEqual(divider.resistance(VREF // 2), 10000, delta=1e-6)
-        self.assertAlmostEqual(divider.resistance(VREF // 4), 10000 / 3, delta=1e-6)
-        self.assertAlmostEqual(divider.voltage(30000), VREF * 3 / 4, delta=1e-6)
+        self.assertAlmostEqual(divider.resistance(VREF // 2), 10000, delta=ulps(8, 10000))
+        self.assertAlmostEqual(divider.resistance(VREF // 4), 10000 / 3, delta=ulps(8, 10000))
+        self.assertAlmostEqual(divider.voltage(30000), VREF * 3 / 4, delta=ulps(8, VREF))
 
     def test_sensor_on_top(self):
         divider = Divider(VREF, 10000, sensor_on_top=True)
-        self.assertAlmostEqual(divider.resistance(VREF // 4), 30000, delta=1e-6)
-        self.assertAlmostEqual(divider.voltage(30000), VREF / 4, delta=1e-6)
+        self.assertAlmostEqual(divider.resistance(VREF // 4), 30000, delta=ulps(8, 30000))
+        self.assertAlmostEqual(divider.voltage(30000), VREF / 4, delta=ulps(8, VREF))
 
     def test_round_trip(self):
         for on_top in (False, True):
             divider = Divider(VREF, 4700, on_top)
             for r in (100, 1000, 4700, 33000, 300000):
-                self.assertAlmostEqual(divider.resistance(divider.voltage(r)), r, delta=1e-6 * r)
+                # the round trip amplifies rounding by its condition number, 1 + r/rf + rf/r
+                self.assertAlmostEqual(divider.resistance(divider.voltage(r)), r,
+                                       delta=ulps(8 * (1 + r / 4700 + 4700 / r), r))
 
     def fault(self, front, uv):
         with self.assertRaises(SensorFault) as cm:
@@ -185,19 +195,20 @@ class CurrentSourceTest(unittest.TestCase):
 
     def test_amplifier(self):
         amp = Amplifier(10, 100000)
-        self.assertAlmostEqual(amp.sensor_uv(1100000), 100000, delta=1e-9)
-        self.assertAlmostEqual(amp.adc_uv(100000), 1100000, delta=1e-9)
+        self.assertAlmostEqual(amp.sensor_uv(1100000), 100000, delta=ulps(4, 1100000))
+        self.assertAlmostEqual(amp.adc_uv(100000), 1100000, delta=ulps(4, 1100000))
         self.assertRaises(ValueError, Amplifier, 0)
 
     def test_resistance(self):
-        self.assertAlmostEqual(self.front.resistance(1100000), 100.0, delta=1e-9)
-        self.assertAlmostEqual(self.front.voltage(138.51), 1485100, delta=1e-6)
+        self.assertAlmostEqual(self.front.resistance(1100000), 100.0, delta=ulps(8, 100.0))
+        self.assertAlmostEqual(self.front.voltage(138.51), 1485100, delta=ulps(8, 1485100))
 
     def test_pt100(self):
         sensor = ResistiveSensor(self.front, RTD(100.0), -200, 850)
-        self.assertAlmostEqual(sensor.temperature(1100000), 0.0, delta=1e-6)
+        self.assertAlmostEqual(sensor.temperature(1100000), 0.0, delta=ulps(8, RTD_SCALE))
         self.assertAlmostEqual(sensor.temperature(1485100), 100.0, delta=0.015)
-        self.assertAlmostEqual(sensor.temperature(sensor.voltage(-150)), -150, delta=1e-6)
+        self.assertAlmostEqual(sensor.temperature(sensor.voltage(-150)), -150,
+                               delta=ulps(16, RTD_SCALE))
 
     def test_faults(self):
         for uv, kind in ((VREF, 'open'), (VREF - 16000, 'open'), (100000, 'short'),
@@ -208,7 +219,7 @@ class CurrentSourceTest(unittest.TestCase):
 
     def test_without_amplifier(self):
         front = CurrentSource(VREF, 1000)
-        self.assertAlmostEqual(front.resistance(100000), 100.0, delta=1e-9)
+        self.assertAlmostEqual(front.resistance(100000), 100.0, delta=ulps(4, 100.0))
         self.assertRaises(SensorFault, front.resistance, 10000)
 
 
@@ -217,7 +228,8 @@ class ResistiveSensorTest(unittest.TestCase):
         self.sensor = ResistiveSensor(Divider(VREF, 10000), NTCBeta(10000, 3950), -40, 125)
 
     def test_temperature(self):
-        self.assertAlmostEqual(self.sensor.temperature(VREF // 2), 25.0, delta=1e-6)
+        self.assertAlmostEqual(self.sensor.temperature(VREF // 2), 25.0,
+                               delta=ulps(16, KELVIN + 25))
         for t in (-39, 0, 60, 124):
             uv = int(round(self.sensor.voltage(t)))
             self.assertAlmostEqual(self.sensor.temperature(uv), t, delta=0.05)
@@ -241,13 +253,14 @@ class ResistiveSensorTest(unittest.TestCase):
 class FromConfigTest(unittest.TestCase):
     def test_ntc(self):
         sensor = from_config({'type': 'ntc', 'r25': 10000, 'beta': 3950, 'r_fixed': 10000}, VREF)
-        self.assertAlmostEqual(sensor.temperature(VREF // 2), 25.0, delta=1e-6)
+        self.assertAlmostEqual(sensor.temperature(VREF // 2), 25.0, delta=ulps(16, KELVIN + 25))
         self.assertEqual((sensor.t_min, sensor.t_max), (-55.0, 150.0))
 
     def test_ntc_on_top(self):
         sensor = from_config({'type': 'ntc', 'r25': 10000, 'beta': 3950, 'r_fixed': 30000,
                               'sensor_on_top': True}, VREF)
-        self.assertAlmostEqual(sensor.temperature(VREF * 3 // 4), 25.0, delta=1e-6)
+        self.assertAlmostEqual(sensor.temperature(VREF * 3 // 4), 25.0,
+                               delta=ulps(16, KELVIN + 25))
 
     def test_ntc_sh(self):
         sensor = from_config({'type': 'ntc_sh', 'a': SH_A, 'b': SH_B, 'c': SH_C,
@@ -270,19 +283,19 @@ class FromConfigTest(unittest.TestCase):
 
     def test_linear_types(self):
         self.assertAlmostEqual(from_config({'type': 'tmp36'}, VREF).temperature(750000), 25.0,
-                               delta=1e-9)
+                               delta=ulps(4, 25.0))
         self.assertAlmostEqual(from_config({'type': 'lm35'}, VREF).temperature(250000), 25.0,
-                               delta=1e-9)
+                               delta=ulps(4, 25.0))
         linear = from_config({'type': 'linear', 'uv_per_degree': 20000, 'offset_uv': 400000},
                              VREF)
-        self.assertAlmostEqual(linear.temperature(900000), 25.0, delta=1e-9)
+        self.assertAlmostEqual(linear.temperature(900000), 25.0, delta=ulps(4, 25.0))
         custom = from_config({'type': 'tmp36', 'uv_per_degree': 19500, 'offset_uv': 400000},
                              VREF)
-        self.assertAlmostEqual(custom.temperature(400000 + 19500 * 30), 30.0, delta=1e-9)
+        self.assertAlmostEqual(custom.temperature(400000 + 19500 * 30), 30.0, delta=ulps(4, 30.0))
 
     def test_range_from_config(self):
         sensor = from_config({'type': 'tmp36', 't_min': 0, 't_max': 50}, VREF)
-        self.assertAlmostEqual(sensor.temperature(950000), 45.0, delta=1e-9)
+        self.assertAlmostEqual(sensor.temperature(950000), 45.0, delta=ulps(4, 45.0))
         with self.assertRaises(SensorFault) as cm:
             sensor.temperature(1050000)  # 55 degC
         self.assertEqual(cm.exception.kind, 'range')

@@ -45,7 +45,6 @@ class App:
         self.config = config
         self.board = board
         self.clock = board.clock()
-        self.boot_ms = time.ticks_ms()
         self.loops = []
         self.tcp = None
         self.node = None
@@ -101,8 +100,8 @@ class App:
                 raise ValueError('%s is not a working temperature loop' % cfg['loop'])
             return HeaterModule(name, description, clock, loop, **props)
         if kind == 'system':
-            return System(name, description, clock, self._clients, self._uptime,
-                          self.board.reset_cause(), **props)
+            return System(name, description, clock, self._clients, self.board.reset_cause(),
+                          **props)
         module = self.board.module(kind, cfg, clock)
         if module is None:
             raise ValueError('unknown module class %r' % kind)
@@ -115,13 +114,11 @@ class App:
     def _clients(self):
         return len(self.node.sessions) if self.node else 0
 
-    def _uptime(self):
-        return time.ticks_diff(time.ticks_ms(), self.boot_ms) // 1000
-
     # --- tasks --------------------------------------------------------------
 
     async def _poll(self, module):
         while True:
+            self.clock.read()
             try:
                 module.poll()
             except Exception as exc:  # a broken poll must not end the others

@@ -92,7 +92,7 @@ def test_sensor_path_fault_switches_heater_off_and_recovers(node, fault, kind):
         t_fault = inject(w, fault)
         events = w.until(power_is(lambda p: p == 0))
         t_off = events[-1][2][1]['t']
-        assert (t_off - t_fault) * SPEED <= PERIOD + 0.1, 'heater off after one period'
+        assert t_off - t_fault <= PERIOD + 0.1, "heater off after one period (simulated time)"
         events += w.until(is_status(lambda c: c >= 400))
         if kind:
             assert ('error_update', 'heater:value') in [(a, s) for a, s, _ in events]

@@ -53,7 +53,7 @@ def record(node, target, seconds, speed):
         value, qual = json.loads(data)
         if t_step is None:
             continue
-        sim_t = (qual['t'] - t_step) * speed
+        sim_t = qual['t'] - t_step         # timestamps are in simulated time
         if sim_t > seconds:
             break
         if spec == 'heater:value':

@@ -2,7 +2,7 @@
 """Run the SEC node on the simulated board under the MicroPython unix port.
 
     .venv/bin/python tools/sim.py [--port N] [--heap SIZE] [--uart PATH|auto]
-                                  [--speed X] [--config FILE] [--source]
+                                  [--speed X] [--wrap-in S] [--config FILE] [--source]
                                   [--discovery-port N] [--announce-port N]
 
 Prints exactly one line ``READY tcp=127.0.0.1:N udp=127.0.0.1:M [uart=PATH]``
@@ -48,6 +48,9 @@ def parse_args(argv=None):
     parser.add_argument('--heap', default=DEFAULT_HEAP, help='MicroPython heap size (-X heapsize)')
     parser.add_argument('--uart', help="serial line: a tty path, or 'auto' for a new pty")
     parser.add_argument('--speed', type=float, help='simulated seconds per real second')
+    parser.add_argument('--wrap-in', type=float, metavar='SECONDS',
+                        help='the 30-bit tick counter wraps this many simulated seconds '
+                             'after boot (default: a day)')
     parser.add_argument('--config', default=DEFAULT_CONFIG, help='node configuration (JSON)')
     parser.add_argument('--discovery-port', type=int, default=10767,
                         help='UDP discovery port on 127.0.0.1 (0: off)')
@@ -123,6 +126,8 @@ def prepare_config(args, path):
                            'announce_port': args.announce_port}
     if args.speed is not None:
         config.setdefault('board', {})['speed'] = args.speed
+    if args.wrap_in is not None:
+        config.setdefault('board', {})['wrap_in'] = args.wrap_in
     modem = None
     if args.uart:
         if args.uart == 'auto':

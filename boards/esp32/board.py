@@ -70,9 +70,9 @@ class Board:
         await asyncio.sleep_ms(ms)
 
     def clock(self):
-        """The wall clock; it gives no ``t`` until SNTP has set the RTC."""
+        """The node's time source; it gives no ``t`` until SNTP has set the RTC."""
         if self._clock is None:
-            self._clock = Clock(time.time_ns, time.gmtime(0)[0], synced=False)
+            self._clock = Clock(time.ticks_ms, time.ticks_diff)
         return self._clock
 
     # --- I/O ----------------------------------------------------------------
@@ -147,7 +147,7 @@ class Board:
                     _set_rtc(result[0], result[1])
                     if not clock.synced:
                         _log('ntp: clock set from %s' % host)
-                    clock.synced = True
+                    clock.set_time(result[0], result[1] // 1000, 1970)
                     wait_s = interval_s
             await asyncio.sleep(wait_s)
 

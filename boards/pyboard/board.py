@@ -45,9 +45,12 @@ class Board:
         await asyncio.sleep_ms(ms)
 
     def clock(self):
+        """The node's time source; ``t`` is sent only if the RTC has been set."""
         if self._clock is None:
-            synced = time.gmtime()[0] >= self.rtc_valid_from
-            self._clock = Clock(time.time_ns, time.gmtime(0)[0], synced=synced)
+            self._clock = Clock(time.ticks_ms, time.ticks_diff)
+            if time.gmtime()[0] >= self.rtc_valid_from:
+                seconds, ns = divmod(time.time_ns(), 1000000000)
+                self._clock.set_time(seconds, ns // 1000000, time.gmtime(0)[0])
         return self._clock
 
     # --- I/O ----------------------------------------------------------------

@@ -4,8 +4,10 @@ thermal plant under the MicroPython unix port.
 It offers the same small interfaces as the real boards (ADC ``read_uv``/
 ``read_u16``, PWM ``duty_u16``/``freq``, a serial stream), backed by
 ``plant.ThermalPlant``.  Simulated time runs ``speed`` times faster than
-real time; the control loop uses it through ``monotonic_ms``/``sleep_ms``,
-timestamps stay on the wall clock.
+real time, and all of the firmware's time is simulated: the tick counter is
+30 bits wide like a 32-bit board's ``time.ticks_ms`` and wraps ``wrap_in``
+simulated seconds after boot (a day unless configured; it never starts near
+0), and the wall clock starts at the host's time and runs at ``speed``.
 """
 
 import asyncio
@@ -18,6 +20,7 @@ from secop.datatypes import Double, Enum
 from secop.module import IDLE, WARN, Parameter, Readable, declare
 
 _ADC_BITS = 12
+_TICKS_PERIOD = 1 << 30
 FAULTS = (('none', 0), ('sensor_open', 1), ('sensor_short', 2), ('heater_stuck_on', 3),
           ('adc_error', 4))
 
@@ -28,7 +31,11 @@ class Board:
     def __init__(self, config):
         self.speed = float(config.get('speed', 1.0))
         self.vref_uv = int(config.get('vref_uv', 3300000))
-        self._t0 = time.ticks_ms()
+        self._ticks_at_boot = (_TICKS_PERIOD - int(config.get('wrap_in', 86400) * 1000)) \
+            % _TICKS_PERIOD
+        self._host_last = time.ticks_ms()
+        self._host_ms = 0           # real milliseconds since boot
+        self._clock = None
         plant = config.get('plant', {})
         self.plant = ThermalPlant(
             plant.get('heat_capacity', 400.0), plant.get('loss', 1.0),
@@ -39,14 +46,32 @@ class Board:
 
     # --- time ---------------------------------------------------------------
 
+    def elapsed_ms(self):
+        """Simulated milliseconds since boot (unbounded: for the plant's physics)."""
+        now = time.ticks_ms()
+        self._host_ms += time.ticks_diff(now, self._host_last)
+        self._host_last = now
+        return int(self._host_ms * self.speed)
+
+    def ticks_ms(self):
+        return (self._ticks_at_boot + self.elapsed_ms()) % _TICKS_PERIOD
+
+    @staticmethod
+    def ticks_diff(later, earlier):
+        return (later - earlier + _TICKS_PERIOD // 2) % _TICKS_PERIOD - _TICKS_PERIOD // 2
+
     def monotonic_ms(self):
-        return int(time.ticks_diff(time.ticks_ms(), self._t0) * self.speed)
+        return self.elapsed_ms()
 
     async def sleep_ms(self, ms):
         await asyncio.sleep_ms(max(1, int(ms / self.speed)))
 
     def clock(self):
-        return Clock(time.time_ns, 1970, synced=True)
+        if self._clock is None:
+            self._clock = Clock(self.ticks_ms, self.ticks_diff)
+            seconds, ns = divmod(time.time_ns(), 1000000000)
+            self._clock.set_time(seconds, ns // 1000000, 1970)
+        return self._clock
 
     # --- I/O ----------------------------------------------------------------
 
@@ -113,7 +138,7 @@ class SimADC:
                 return 0                           # shorted sensor
             if board.fault == 4:
                 raise OSError(5)                   # the ADC driver fails (EIO)
-            temp = plant.sensor_temp(board.monotonic_ms())
+            temp = plant.sensor_temp(board.elapsed_ms())
         r = self.ntc.resistance(temp)
         code = int(r / (r + self.r_fixed) * ((1 << _ADC_BITS) - 1) + 0.5)
         return min(max(code, 0), (1 << _ADC_BITS) - 1)
@@ -144,7 +169,7 @@ class SimPWM:
             return self._duty
         self._duty = value
         plant = self.board.plant
-        plant.command(self.board.monotonic_ms(), value * plant.rated_power / 65535)
+        plant.command(self.board.elapsed_ms(), value * plant.rated_power / 65535)
 
 
 class SimControl(Readable):
@@ -174,5 +199,5 @@ class SimControl(Readable):
 
     def poll(self):
         plant = self.board.plant
-        plant.advance(self.board.monotonic_ms())
+        plant.advance(self.board.elapsed_ms())
         self.set('value', plant.temp)

@@ -23,11 +23,9 @@ class System(Readable):
         ('_reset_cause', Parameter('why the board last reset', String(maxchars=32))),
     )
 
-    def __init__(self, name, description, clock, clients, uptime, reset_cause='unknown',
-                 **props):
+    def __init__(self, name, description, clock, clients, reset_cause='unknown', **props):
         Readable.__init__(self, name, description, clock, **props)
-        self._clients = clients     # callables: connected clients, seconds since boot
-        self._uptime = uptime
+        self._clients = clients     # callable: the number of connected clients
         self.set('_reset_cause', reset_cause)
         self.poll()
 
@@ -35,7 +33,7 @@ class System(Readable):
         gc.collect()
         self.set('value', gc.mem_free())
         self.set('_mem_alloc', gc.mem_alloc())
-        self.set('_uptime', float(self._uptime()))
+        self.set('_uptime', self.clock.uptime())     # as of the clock's last read
         self.set('_clients', self._clients())
 
     def read_value(self):

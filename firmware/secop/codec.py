@@ -63,15 +63,21 @@ def message(action, specifier='', data=None):
     return '%s %s %s\n' % (action, specifier, data)
 
 
-def qualifiers(t_ms):
-    """The qualifier object: ``{"t":<unix s>.<ms>}``, or ``{}`` without a clock."""
-    if t_ms is None:
+def qualifiers(t):
+    """The qualifier object: ``{"t":<unix s>.<ms>}``, or ``{}`` without a clock.
+
+    ``t`` is ``(seconds since 2000, ms)`` (secop.clock); the 1970 offset,
+    946684800, is added in two halves of five digits, so no intermediate
+    exceeds a 31-bit small int (Unix seconds are past 2**30 since 2004)."""
+    if t is None:
         return '{}'
-    return '{"t":%d.%03d}' % (t_ms // 1000, t_ms % 1000)
+    seconds, ms = t
+    low = seconds % 100000 + 84800
+    return '{"t":%d%05d.%03d}' % (seconds // 100000 + 9466 + low // 100000, low % 100000, ms)
 
 
-def error_report(name, text, t_ms=None):
-    return '[%s,%s,%s]' % (encode_str(name), encode_str(text), qualifiers(t_ms))
+def error_report(name, text, t=None):
+    return '[%s,%s,%s]' % (encode_str(name), encode_str(text), qualifiers(t))
 
 
 def _escape_char(ch):

@@ -108,6 +108,7 @@ class Node:
     def handle(self, session, raw):
         """Answer one request line (bytes without the LF)."""
         self.requests += 1
+        self.clock.read()       # one time for everything this request sets
         try:
             self._handle(session, raw)
         except MemoryError:     # even building the error reply failed: a fixed line

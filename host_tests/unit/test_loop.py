@@ -3,6 +3,7 @@ status sequence, ramp, limits, stop, safety latches, manual heater control."""
 
 import unittest
 
+import fake_ticks
 from control.sensors import SensorFault
 from modules.heater import HeaterModule, HeaterOutput
 from modules.loop import TemperatureLoop
@@ -41,11 +42,12 @@ class Rig:
         self.thermo = ScriptedThermometer()
         self.pwm = FakePWM()
         self.output = HeaterOutput(self.pwm, 100.0)
-        self.loop = TemperatureLoop('heater', 'loop', lambda: None, self.thermo, self.output,
+        clock, self.ticks = fake_ticks.make_clock()
+        self.loop = TemperatureLoop('heater', 'loop', clock, self.thermo, self.output,
                                     t_min=0.0, t_max=90.0, overtemp=100.0, window=2.0,
                                     timeout=60.0, **kw)
-        self.manual = HeaterModule('heater_output', 'manual', lambda: None, self.loop)
-        self.node = Node('test', 'test', [self.loop, self.manual], lambda: None)
+        self.manual = HeaterModule('heater_output', 'manual', clock, self.loop)
+        self.node = Node('test', 'test', [self.loop, self.manual], clock)
         self.session = self.node.open_session()
         self.now = 0
         self.step()

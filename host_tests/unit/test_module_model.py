@@ -1,10 +1,8 @@
-"""Module model and clock (both runtimes): when updates go out, timestamps
-from integer clocks, declarations."""
+"""Module model (both runtimes): when updates go out, declarations."""
 
 import unittest
 
 import tutorial_node
-from secop.clock import Clock
 from secop.errors import SECoPError
 from secop.module import Parameter, Readable, declare
 from secop.datatypes import Double
@@ -58,28 +56,6 @@ class UpdatePolicy(unittest.TestCase):
         for value in (1.0, 2.0, 3.0):
             self.outside.set('value', value)
         self.assertEqual(self.updates(), ['update outside:value [3.0,{"t":1700000000.123}]'])
-
-
-class Clocks(unittest.TestCase):
-    def test_integer_2000_epoch_clock(self):
-        clock = Clock(lambda: 5 * 1000000000 + 123456789, epoch_year=2000, synced=True)
-        self.assertEqual(clock(), 946684805123)
-
-    def test_unix_epoch_clock(self):
-        clock = Clock(lambda: 1700000000999999999, synced=True)
-        self.assertEqual(clock(), 1700000000999)
-
-    def test_unsynced_clock_gives_no_time(self):
-        clock = Clock(lambda: 1, synced=False)
-        self.assertIsNone(clock())
-        clock.synced = True
-        self.assertEqual(clock(), 0)
-
-    def test_timestamp_text_is_built_from_integers(self):
-        node = tutorial_node.make_node(Clock(lambda: 5 * 1000000000 + 7000000, 2000, True))
-        session = node.open_session()
-        node.handle(session, b'ping x')
-        self.assertEqual(tutorial_node.drain(session), 'pong x [null,{"t":946684805.007}]\n')
 
 
 class Declarations(unittest.TestCase):

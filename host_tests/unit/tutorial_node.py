@@ -13,11 +13,18 @@ T0 = 1700000000123   # ms
 
 
 class FixedClock:
+    """Stands still at ``t_ms`` (Unix milliseconds, None: no time known)."""
+
     def __init__(self, t_ms=T0):
         self.t_ms = t_ms
 
+    def read(self):
+        pass
+
     def __call__(self):
-        return self.t_ms
+        if self.t_ms is None:
+            return None
+        return self.t_ms // 1000 - 946684800, self.t_ms % 1000
 
 
 class Outside(Readable):

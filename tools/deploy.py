@@ -37,6 +37,7 @@ sys.path.insert(0, os.path.join(ROOT, 'tools'))
 sys.path.insert(0, os.path.join(ROOT, 'firmware'))
 
 import build_mpy  # noqa: E402
+import build_page  # noqa: E402
 import configcheck  # noqa: E402
 
 MPREMOTE = os.path.join(os.path.dirname(sys.executable), 'mpremote')
@@ -509,6 +510,8 @@ def run(args):
     stage = os.path.join(ROOT, 'build', 'deploy', args.board)
     items = build(args.board, stage)
     step(2, 'build: %d modules compiled to .mpy in %s' % (len(items) - 1, os.path.relpath(stage)))
+    if config.get('tcp', {}).get('enabled', True):      # the web page (transport/web.py)
+        items.append(Item(build_page.build(), build_page.BOARD_PATH))
 
     wanted = [item.remote for item in items] + ['config.json', 'secrets.json']
     inv = inventory(args.port, args.board, wanted)

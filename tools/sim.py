@@ -33,6 +33,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, 'tools'))
 
 import build_mpy  # noqa: E402
+import build_page  # noqa: E402
 
 MICROPYTHON = os.path.join(os.path.dirname(sys.executable), 'micropython')
 DEFAULT_CONFIG = os.path.join(ROOT, 'boards', 'sim', 'config.json')
@@ -120,10 +121,10 @@ def prepare_config(args, path):
     tcp = config.setdefault('tcp', {})
     tcp['bind'] = '127.0.0.1'
     tcp['port'] = args.port
-    config['discovery'] = {'enabled': args.discovery_port > 0, 'bind': '127.0.0.1',
-                           'port': args.discovery_port,
-                           'announce': '127.0.0.1' if args.announce_port else None,
-                           'announce_port': args.announce_port}
+    discovery = config['discovery'] = {'enabled': args.discovery_port > 0, 'bind': '127.0.0.1',
+                                       'port': args.discovery_port or 10767}
+    if args.announce_port:
+        discovery.update(announce='127.0.0.1', announce_port=args.announce_port)
     if args.speed is not None:
         config.setdefault('board', {})['speed'] = args.speed
     if args.wrap_in is not None:
@@ -146,6 +147,9 @@ def main(argv=None):
     workdir = tempfile.mkdtemp(prefix='secop-sim-')
     config_path = os.path.join(workdir, 'config.json')
     modem, uart_path = prepare_config(args, config_path)
+    page = os.path.join(workdir, build_page.BOARD_PATH)    # where a board keeps it
+    os.makedirs(os.path.dirname(page))
+    shutil.copy(build_page.build(), page)
     if args.source:
         code = [os.path.join(ROOT, 'firmware'), os.path.join(ROOT, 'boards', 'sim')]
     else:

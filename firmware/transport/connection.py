@@ -52,6 +52,7 @@ class Connection:
         size = len(buf)
         filled = 0              # bytes of an unfinished line at the start of buf
         discarding = False      # inside a line that was too long: drop it up to its LF
+        first = not session.serial  # a TCP connection's first line may start HTTP
         while not self._closing:
             count = await self.reader.readinto(view[filled:])
             if not count:
@@ -64,6 +65,10 @@ class Connection:
                 if discarding:
                     discarding = False
                 else:
+                    if first and buf.find(b'GET ', line_start, line_start + 4) == line_start:
+                        from transport import web     # lazy: HTTP, WebSocket (RFC-107)
+                        return await web.serve(self, line_start, newline, end)
+                    first = False
                     while not node.ready_for_request(session) and not self._closing:
                         self._room.clear()
                         await self._room.wait()

@@ -1,0 +1,38 @@
+#!/usr/bin/env python3
+"""Gzip the node's web page (web/index.html) into the file a node serves.
+
+    .venv/bin/python tools/build_page.py [TARGET]
+
+The board serves ``www/index.html.gz`` (``transport/web.py``) from its
+filesystem: ``make deploy`` copies it there, ``tools/sim.py`` into the
+simulated board's working directory.  The output is deterministic (no file
+name, time 0), so a deploy copies it again only when the page changed.
+"""
+
+import gzip
+import os
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SOURCE = os.path.join(ROOT, 'web', 'index.html')
+TARGET = os.path.join(ROOT, 'build', 'www', 'index.html.gz')
+BOARD_PATH = 'www/index.html.gz'
+
+
+def build(target=TARGET):
+    """Write the gzipped page if the source is newer; returns ``target``."""
+    if os.path.exists(target) and os.path.getmtime(target) >= os.path.getmtime(SOURCE):
+        return target
+    with open(SOURCE, 'rb') as f:
+        page = f.read()
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    with open(target + '.tmp', 'wb') as f:
+        f.write(gzip.compress(page, 9, mtime=0))
+    os.replace(target + '.tmp', target)
+    return target
+
+
+if __name__ == '__main__':
+    path = build(*sys.argv[1:])
+    print('%s: %d bytes, %d gzipped' % (os.path.relpath(path), os.path.getsize(SOURCE),
+                                         os.path.getsize(path)))

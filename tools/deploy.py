@@ -204,7 +204,7 @@ def _walk(d, deep):
         p = d + '/' + e[0] if d else e[0]
         if e[1] == 0x4000:
             print('D', p)
-            if deep or p == 'lib':
+            if deep or p in ('lib', 'www'):
                 _walk(p, True)
         else:
             print('F', p, _hash(p) if hashlib and p in _want else '-')

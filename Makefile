@@ -2,30 +2,44 @@
 # `make sim` and `make test` are all a fresh clone needs.
 VENV    := .venv
 PY      := $(VENV)/bin/python
+PYTHON  ?= python3
 REQS    := requirements.txt requirements-stubs-esp32.txt requirements-stubs-pyboard.txt
 STAMP   := $(VENV)/.installed-$(shell cat $(REQS) | cksum | cut -d' ' -f1)
 TYPINGS := $(VENV)/typings
+# one setup at a time: `make sim` and `make test` started together share one venv
+LOCK    := .setup.lock
+PIP     := $(PY) -m pip install --quiet --disable-pip-version-check
 
-BOARD ?= esp32
-PORT  ?= /dev/ttyUSB0
+BOARD    ?= esp32
+PORT     ?= /dev/ttyUSB0
+SIM_PORT ?= 10767
 
 .PHONY: setup sim test bench soak plot deploy typecheck clean
 
-setup: $(STAMP)
+setup:
+	@flock $(LOCK) sh -c "$(MAKE) --no-print-directory -q $(STAMP) || $(MAKE) --no-print-directory $(STAMP)"
 
 $(STAMP): $(REQS)
-	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	rm -rf $(TYPINGS)
-	for board in esp32 pyboard; do \
-		$(PY) -m pip install --quiet --disable-pip-version-check --no-compile \
-			--target $(TYPINGS)/$$board -r requirements-stubs-$$board.txt || exit 1; \
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "setup: needs Python >= 3.11 (the numpy, matplotlib and hypothesis pins); $(PYTHON) is %d.%d: run make setup PYTHON=python3.X" % sys.version_info[:2])'
+	@test -x $(PY) || $(PYTHON) -c 'import ensurepip' 2>/dev/null || { echo "setup: $(PYTHON) cannot create a virtualenv: install python3-venv"; exit 1; }
+	@command -v node >/dev/null || echo "setup: note: no node on PATH; make typecheck needs Node.js for pyright (apt-get install nodejs)"
+	@test -x $(PY) || { echo "setup: creating $(VENV)"; $(PYTHON) -m venv $(VENV); }
+	@echo "setup: installing requirements.txt into $(VENV) (the first time takes a few minutes)"
+	@$(PIP) -r requirements.txt
+	@echo "setup: installing the MicroPython stubs for make typecheck"
+	@rm -rf $(TYPINGS)
+	@for board in esp32 pyboard; do \
+		$(PIP) --no-compile --target $(TYPINGS)/$$board -r requirements-stubs-$$board.txt || exit 1; \
 	done
-	rm -f $(VENV)/.installed-*
-	touch $@
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+	@echo "setup: done"
 
 sim: setup
-	$(PY) tools/sim.py
+ifeq ($(origin PORT),command line)
+	@echo "make sim: PORT is the serial port of make deploy; the simulator's TCP port is SIM_PORT=N"; exit 2
+endif
+	$(PY) tools/sim.py --port $(SIM_PORT)
 
 test: setup
 	$(PY) -m pytest host_tests
@@ -46,4 +60,4 @@ typecheck: setup
 	$(PY) tools/typecheck.py
 
 clean:
-	rm -rf $(VENV) build
+	rm -rf $(VENV) build $(LOCK)

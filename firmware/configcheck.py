@@ -17,8 +17,29 @@ from control import sensors
 
 TOP_LEVEL = ('node', 'tcp', 'discovery', 'serial', 'access', 'max_line', 'watchdog_ms', 'board',
              'modules')
-CLASSES = ('temperature', 'loop', 'heater', 'system')
+MODULE_CLASSES = ('temperature', 'loop', 'heater', 'system')
 MAX_CLIENTS = 8
+PLACEHOLDERS = ('YOUR-SSID',)   # in the committed templates: to be replaced before a deploy
+
+# The keys each part of the config may have: a misspelled optional key
+# ("tolrance") would otherwise be ignored silently and its default used.
+_SECTION_KEYS = {
+    'node': ('equipment_id', 'description', 'firmware', 'idn'),
+    'tcp': ('enabled', 'bind', 'port', 'max_clients', 'idle_timeout'),
+    'discovery': ('enabled', 'bind', 'port', 'announce', 'announce_port', 'interval'),
+    'serial': ('enabled', 'path', 'uart', 'baudrate', 'rxbuf', 'tx', 'rx'),
+    'access': ('read_only', 'allow', 'writers'),
+}
+_MODULE_KEYS = ('name', 'class', 'description', 'group', 'visibility', 'meaning', 'implementor')
+_SENSOR_KEYS = ('adc', 'sensor', 'samples')
+_CLASS_KEYS = {
+    'temperature': _SENSOR_KEYS,
+    'loop': _SENSOR_KEYS + ('heater', 't_min', 't_max', 'overtemp', 'pid', 'period', 'tolerance',
+                            'window', 'timeout', 'ramp', 'i_band'),
+    'heater': ('loop',),
+    'system': (),
+    'sim': (),
+}
 
 # --- what each board offers ---------------------------------------------------
 
@@ -71,7 +92,7 @@ def check(config, board, secrets=None):
     _check_discovery(ctx)
     _check_serial(ctx)
     _check_access(ctx)
-    _check_limits(ctx)
+    _check_watchdog(ctx)
     _check_pins(ctx)
     return problems
 
@@ -99,7 +120,28 @@ class _Context:
         if type(value) is not dict:
             self.add('%s must be a JSON object' % key)
             return {}
+        if key in _SECTION_KEYS:
+            _known_keys(self, key, value, _SECTION_KEYS[key])
         return value
+
+
+def _known_keys(ctx, where, cfg, known):
+    """Reports every key of ``cfg`` that is not in ``known``, with the nearest known one."""
+    for key in cfg:
+        if key not in known:
+            near = [k for k in known if _distance(key, k) <= 2]
+            ctx.add('%s: unknown key %r%s' % (where, key, " (did you mean '%s'?)" % near[0]
+                                               if near else ' (known: %s)' % ', '.join(known)))
+
+
+def _distance(a, b):
+    """Edit distance (insertions, deletions, substitutions) of two short strings."""
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a):
+        last, row[0] = row[0], i + 1
+        for j, cb in enumerate(b):
+            last, row[j + 1] = row[j + 1], min(row[j + 1] + 1, row[j] + 1, last + (ca != cb))
+    return row[-1]
 
 
 # --- small value checks ---------------------------------------------------------
@@ -188,6 +230,9 @@ def _check_network(ctx, net):
         return
     if type(net.get('ssid')) is not str or not net.get('ssid'):
         ctx.add('%s: ssid missing: the name of the Wi-Fi network to join' % where)
+    elif net['ssid'] in PLACEHOLDERS and ctx.secrets is not None:
+        ctx.add('%s: ssid is still the placeholder %r: put the name of your Wi-Fi network'
+                % (where, net['ssid']))
     _number(ctx, where, net, 'connect_timeout', 1, 120)
     low = _number(ctx, where, net, 'backoff_min', 0.1, 3600)
     high = _number(ctx, where, net, 'backoff_max', 0.1, 86400)
@@ -315,7 +360,7 @@ def _check_modules(ctx):
         ctx.add('modules missing: a list with at least one module')
         return
     names = []
-    classes = CLASSES + (('sim',) if ctx.board == 'sim' else ())
+    classes = MODULE_CLASSES + (('sim',) if ctx.board == 'sim' else ())
     for index, cfg in enumerate(modules):
         where = 'modules[%d]' % index
         if type(cfg) is not dict:
@@ -338,6 +383,7 @@ def _check_modules(ctx):
             ctx.add('%s: unknown module class %r (known on %s: %s)'
                     % (where, kind, ctx.board, ', '.join(classes)))
             continue
+        _known_keys(ctx, where, cfg, _MODULE_KEYS + _CLASS_KEYS[kind])
         if kind in ('temperature', 'loop'):
             sensor = _check_sensor(ctx, where, cfg)
             if kind == 'loop':
@@ -535,7 +581,7 @@ def _check_access(ctx):
 
 # --- watchdog --------------------------------------------------------------------------------
 
-def _check_limits(ctx):
+def _check_watchdog(ctx):
     wdt = _number(ctx, 'config', ctx.config, 'watchdog_ms', 0, integer=True)
     if not wdt:
         return

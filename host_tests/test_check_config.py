@@ -1,4 +1,4 @@
-"""tools/configcheck.py rules, one small broken config each, and the CLI
+"""firmware/configcheck.py rules, one small broken config each, and the CLI
 tools/check_config.py; the committed configs of every board pass."""
 
 import copy
@@ -40,7 +40,10 @@ def assert_reports(found, *fragments):
 
 @pytest.mark.parametrize('board', ['esp32', 'pyboard', 'sim'])
 def test_committed_configs_pass(board):
-    assert configcheck.check(board_config(board), board, SECRETS) == []
+    config = board_config(board)
+    if board == 'esp32':
+        config['board']['network']['ssid'] = 'LAB-WIFI'     # the template's placeholder
+    assert configcheck.check(config, board, SECRETS) == []
 
 
 def test_unknown_board():
@@ -248,7 +251,9 @@ def test_cli_ok_and_problems(tmp_path):
 
 def test_cli_reads_secrets_next_to_the_config(tmp_path):
     path = tmp_path / 'config.json'
-    path.write_text(json.dumps(board_config('esp32')))
+    config = board_config('esp32')
+    config['board']['network']['ssid'] = 'LAB-WIFI'
+    path.write_text(json.dumps(config))
     result = run_cli(str(path), '--board', 'esp32')
     assert result.returncode == 1 and 'wifi_password is missing' in result.stdout
     (tmp_path / 'secrets.json').write_text(json.dumps(SECRETS))
@@ -270,6 +275,7 @@ def test_same_problems_under_micropython(tmp_path):
     del loop(config)['overtemp']
     config['tcp']['max_clients'] = 0
     config['extra'] = 1
+    loop(config)['tolrance'] = 1          # the edit distance runs under MicroPython too
     (tmp_path / 'config.json').write_text(json.dumps(config))
     script = tmp_path / 'check.py'
     script.write_text('import json, configcheck\n'
@@ -284,5 +290,26 @@ def test_same_problems_under_micropython(tmp_path):
                             cwd=str(tmp_path), env=env, timeout=30)
     assert result.returncode == 0, result.stdout + result.stderr
     expected = configcheck.check(config, 'esp32', {})
-    assert len(expected) == 6
+    assert len(expected) == 8               # with the placeholder ssid
     assert sorted(result.stdout.splitlines()) == sorted(expected)
+
+
+def test_misspelled_optional_keys_are_named_with_the_right_one():
+    def typos(config):
+        loop(config)['tolrance'] = 0.5
+        config['tcp']['max_client'] = 2
+        config['modules'][0]['smaples'] = 4
+    found = problems('sim', typos)
+    assert_reports(found, "modules[1] 'heater': unknown key 'tolrance' (did you mean 'tolerance'?)",
+                   "tcp: unknown key 'max_client' (did you mean 'max_clients'?)",
+                   "modules[0] 'outside': unknown key 'smaples' (did you mean 'samples'?)")
+    unrelated = problems('sim', lambda c: c['modules'][2].update(colour='red'))
+    assert_reports(unrelated, "unknown key 'colour' (known: name, class, description")
+
+
+def test_the_placeholder_ssid_is_refused_before_a_deploy():
+    found = configcheck.check(board_config('esp32'), 'esp32', SECRETS)
+    assert found == ["board.network: ssid is still the placeholder 'YOUR-SSID': put the name of "
+                     "your Wi-Fi network"]
+    # at boot (no secrets to check) the node starts and falls back to its access point
+    assert configcheck.check(board_config('esp32'), 'esp32', None) == []

@@ -160,7 +160,7 @@ def test_bad_config_keeps_the_heater_off_and_says_why(tmp_path):
     heater['t_max'] = 200.0                  # above the sensor's range and the overtemp
     path = tmp_path / 'config.json'
     path.write_text(json.dumps(config))
-    node = SimNode(config=str(path))
+    node = SimNode(config=str(path), speed=50)
     try:
         conn = node.client()
         status = json.loads(conn.ask('read heater:status').split(' ', 2)[2])[0]
@@ -169,7 +169,13 @@ def test_bad_config_keeps_the_heater_off_and_says_why(tmp_path):
         assert conn.ask('read heater_output:status').split(' ', 2)[2].startswith('[[400,')
         assert conn.ask('read outside:status').startswith('reply outside:status [[100,')
         assert conn.ask('change heater:target 30').startswith('error_change heater:target')
-        assert json.loads(conn.ask('read sim:value').split(' ', 2)[2])[0] < 23   # never heated
+        assert conn.ask('change heater_output:target 50').startswith('error_change ')
+        # 60 simulated seconds: 50 W, or the loop at full power, would heat the 400 J/K
+        # block by several kelvin; the plant stays at the ambient 22 degC
+        start = json.loads(conn.ask('read sim:value').split(' ', 2)[2])[0]
+        time.sleep(1.2)
+        value = json.loads(conn.ask('read sim:value').split(' ', 2)[2])[0]
+        assert abs(value - 22.0) < 0.3 and abs(value - start) < 0.3, (start, value)
         conn.close()
     finally:
         node.stop()

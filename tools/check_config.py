@@ -7,7 +7,7 @@
 Prints one line per problem and exits 1, or prints ``ok`` and exits 0.
 Wi-Fi passwords are read from ``secrets.json`` next to the config unless
 ``--secrets`` names another file; ``--no-secrets`` skips those checks.
-The rules live in tools/configcheck.py (``check(config, board, secrets)``).
+The rules live in firmware/configcheck.py (``check(config, board, secrets)``).
 """
 
 import argparse

@@ -6,7 +6,7 @@
         [--reset hard|soft] [--dry-run]
     .venv/bin/python tools/deploy.py --board sim --port /dev/pts/N [--tcp-port N]
 
-Steps: check the config (tools/configcheck.py); compile firmware/ and the
+Steps: check the config (firmware/configcheck.py); compile firmware/ and the
 board's board.py to bytecode .mpy (loads on MicroPython 1.19 and later);
 list the board's files with their SHA-256; copy only what differs, and remove
 stale ``.py`` files that would shadow the ``.mpy`` (``foo.py`` beats
@@ -18,7 +18,9 @@ there is one next to the config) at the top, compiled modules in ``lib/``.
 ``--board sim`` deploys the simulated board (board.py, plant.py) to a
 tools/vboard.py virtual board, with TCP on 127.0.0.1 and a free port (the
 one the board already uses, when it has one).  Every failure says what to
-do next.
+do next.  Before mpremote runs, the port must answer like a MicroPython REPL
+within seconds (a node's SECoP serial line does not).  ``--dry-run`` checks
+and builds, lists what a deploy copies, and does not touch the board.
 """
 
 import argparse
@@ -39,6 +41,7 @@ sys.path.insert(0, os.path.join(ROOT, 'firmware'))
 import build_mpy  # noqa: E402
 import build_page  # noqa: E402
 import configcheck  # noqa: E402
+from simnode import free_port  # noqa: E402
 
 MPREMOTE = os.path.join(os.path.dirname(sys.executable), 'mpremote')
 FIRMWARE = os.path.join(ROOT, 'firmware')
@@ -226,6 +229,37 @@ try:
 except Exception:
     pass
 '''
+
+
+def probe_repl(port, timeout=3.0):
+    """Fail within seconds unless ``port`` answers like a MicroPython REPL: Ctrl-C twice,
+    then Ctrl-A must bring the raw REPL's banner; Ctrl-B leaves it again."""
+    import serial
+    try:
+        line = serial.serial_for_url(port, 115200, timeout=0.1)
+    except (OSError, ValueError) as exc:
+        raise Failure('cannot open %s: %s' % (port, exc), _advice('failed to access', port))
+    with line:
+        line.write(b'\r\x03\x03')
+        time.sleep(0.2)
+        seen = line.read(4096)
+        line.write(b'\r\x01')
+        deadline = time.monotonic() + timeout
+        while b'raw REPL; CTRL-B to exit' not in seen and time.monotonic() < deadline:
+            seen += line.read(4096)
+        if b'raw REPL; CTRL-B to exit' in seen:
+            line.write(b'\x02')
+            return
+        line.write(b'\n*IDN?\n')                # no REPL: a SECoP node answers this
+        time.sleep(1.0)
+        seen += line.read(4096)
+    if b'ISSE' in seen or b'SECoP' in seen:
+        raise Failure('%s answers in SECoP, not as a MicroPython REPL: it is the node\'s serial '
+                      'line (serial.path/serial.uart in config.json)' % port,
+                      'pass the port of the board\'s USB REPL with --port (ls /dev/ttyUSB* '
+                      '/dev/ttyACM*; the REPL is the one that answers mpremote connect PORT repl)')
+    raise Failure('no MicroPython REPL on %s within %.0f s (got %r)' % (port, timeout, seen[-80:]),
+                  _advice('could not enter raw repl', port))
 
 
 class Inventory:
@@ -476,12 +510,6 @@ def verify_serial(path, baud):
 
 # --- the whole run --------------------------------------------------------------------------
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--board', required=True, choices=BOARDS)
@@ -494,8 +522,8 @@ def parse_args(argv=None):
                         '(its USB port stays), hard elsewhere')
     parser.add_argument('--tcp-port', type=int, help='sim only: TCP port of the node')
     parser.add_argument('--timeout', type=float, default=30, help='seconds to wait for the node')
-    parser.add_argument('--dry-run', action='store_true', help='show what would change, change '
-                        'nothing')
+    parser.add_argument('--dry-run', action='store_true', help='check and build, list what a '
+                        'deploy copies; the board is not contacted')
     return parser.parse_args(argv)
 
 
@@ -513,6 +541,16 @@ def run(args):
     if config.get('tcp', {}).get('enabled', True):      # the web page (transport/web.py)
         items.append(Item(build_page.build(), build_page.BOARD_PATH))
 
+    if args.dry_run:
+        step(3, 'dry run: the board on %s is not contacted' % args.port)
+        extra = [Item(path, 'config.json')] + ([Item(secrets_path, 'secrets.json')]
+                                                if secrets_path else [])
+        for item in items + extra:
+            detail('would copy %s (%d bytes) unless the board has it already' % (item.remote,
+                                                                                 item.size))
+        detail('dry run: nothing changed')
+        return 0
+    probe_repl(args.port)
     wanted = [item.remote for item in items] + ['config.json', 'secrets.json']
     inv = inventory(args.port, args.board, wanted)
     step(3, 'connect %s: MicroPython %s (%s), %d files' % (args.port, inv.version, inv.platform,
@@ -528,10 +566,6 @@ def run(args):
 
     plan = Plan(items, inv, shadowing_roots(items))
     report_plan(plan)
-    if args.dry_run:
-        detail('dry run: nothing changed; the node was stopped to list the files, reset the '
-               'board to restart it')
-        return 0
     set_rtc = args.board == 'pyboard'       # its RTC is the wall clock; ESP32 uses SNTP
     if not plan.empty() or set_rtc:
         sync(args.port, args.board, plan, set_rtc)

@@ -2,14 +2,16 @@
 """Step response of the temperature loop on the simulated board, measured
 over SECoP from the real firmware under MicroPython.
 
-    .venv/bin/python tools/plot_step.py [--target 60] [--seconds 600] [--speed 20]
-                                        [--png docs/step_response.png] [--doc docs/control.md]
+    .venv/bin/python tools/plot_step.py [--target 60] [--seconds 600] [--speed 20] [--docs]
 
 Starts ``tools/sim.py``, activates ``heater`` and ``heater_output``, changes
 ``heater:target`` and records every update with its simulated time.  Prints
 the figures of the performance bar (overshoot, time to settle within
 +-0.1 K, steady-state rms error, time to IDLE) and writes a PNG of value,
-target and heater power over time, plus a Markdown summary.
+target and heater power over time, plus a Markdown summary, under build/
+(``--docs``: docs/step_response.png and docs/control.md instead).  "Settled"
+means the value stayed within the band until the end of the run; a run that
+ends outside it reports "never".
 """
 
 import argparse
@@ -20,9 +22,9 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, 'host_tests'))
+sys.path.insert(0, os.path.join(ROOT, 'tools'))
 
-from helpers import SimNode  # noqa: E402
+from simnode import SimNode  # noqa: E402
 
 BAND = 0.1          # K: "settled" band
 STEADY = 120.0      # s: the last part of the run used for the rms error
@@ -42,6 +44,7 @@ def record(node, target, seconds, speed):
     t_step = None
     rows = []
     deadline = time.monotonic() + seconds / speed + 30
+    shown = 0
     while time.monotonic() < deadline:
         line = conn.recv()
         action, spec, data = line.split(' ', 2)
@@ -56,6 +59,9 @@ def record(node, target, seconds, speed):
         sim_t = qual['t'] - t_step         # timestamps are in simulated time
         if sim_t > seconds:
             break
+        if sim_t >= shown:
+            print('simulated %3.0f of %.0f s' % (sim_t, seconds), file=sys.stderr, flush=True)
+            shown += seconds / 10
         if spec == 'heater:value':
             rows.append((sim_t, 'value', value))
         elif spec == 'heater_output:value':
@@ -71,17 +77,23 @@ def figures(start, target, rows, seconds):
     values = [(t, v) for t, kind, v in rows if kind == 'value']
     overshoot = max(v for _, v in values) - target if target > start else \
         target - min(v for _, v in values)
-    settle = 0.0
-    for t, v in values:
-        if abs(v - target) > BAND:
-            settle = t
+    settle = settle_time(values, target)
     steady = [v - target for t, v in values if t > seconds - STEADY]
     rms = math.sqrt(sum(e * e for e in steady) / len(steady))
     idle = next((t for t, kind, v in rows if kind == 'status' and v < 300 and t > 0), None)
     # the plant needs this long at full power: C/k * ln((P/k) / (P/k - (T1 - T0)))
     full_power = 400.0 * math.log(RATED / (RATED - (target - start)))
     return {'overshoot_K': overshoot, 'settle_s': settle, 'rms_K': rms, 'idle_s': idle,
-            'full_power_s': full_power, 'settle_ratio': settle / full_power}
+            'full_power_s': full_power,
+            'settle_ratio': None if settle is None else settle / full_power}
+
+
+def settle_time(values, target):
+    """The time of the last sample outside the band, if the run ended inside it."""
+    outside = [t for t, v in values if abs(v - target) > BAND]
+    if not values or (outside and outside[-1] == values[-1][0]):
+        return None
+    return outside[-1] if outside else 0.0
 
 
 def plot(rows, target, path):
@@ -106,9 +118,13 @@ def plot(rows, target, path):
     fig.savefig(path, dpi=100)
 
 
+def format_s(seconds):
+    return 'never' if seconds is None else '%.0f s' % seconds
+
+
 def write_doc(path, png, start, target, result, args):
     bar = [('overshoot', '%.3f K' % result['overshoot_K'], '<= 0.3 K'),
-           ('time to settle within +-0.1 K', '%.0f s' % result['settle_s'],
+           ('time to settle within +-0.1 K', format_s(result['settle_s']),
             '<= %.0f s (1.5 x %.0f s at full power)' % (1.5 * result['full_power_s'],
                                                           result['full_power_s'])),
            ('steady-state rms error (last %d s)' % STEADY, '%.4f K' % result['rms_K'],
@@ -135,9 +151,16 @@ def main(argv=None):
     parser.add_argument('--target', type=float, default=60.0)
     parser.add_argument('--seconds', type=float, default=600.0, help='simulated seconds')
     parser.add_argument('--speed', type=float, default=20.0)
-    parser.add_argument('--png', default=os.path.join(ROOT, 'docs', 'step_response.png'))
-    parser.add_argument('--doc', default=os.path.join(ROOT, 'docs', 'control.md'))
+    parser.add_argument('--docs', action='store_true', help='write docs/step_response.png '
+                        'and docs/control.md (default: build/step_response.{png,md})')
     args = parser.parse_args(argv)
+    if args.docs:
+        png, doc = os.path.join(ROOT, 'docs', 'step_response.png'), \
+            os.path.join(ROOT, 'docs', 'control.md')
+    else:
+        png, doc = os.path.join(ROOT, 'build', 'step_response.png'), \
+            os.path.join(ROOT, 'build', 'step_response.md')
+        os.makedirs(os.path.dirname(png), exist_ok=True)
     node = SimNode(speed=args.speed)
     try:
         start, rows = record(node, args.target, args.seconds, args.speed)
@@ -146,10 +169,9 @@ def main(argv=None):
     result = figures(start, args.target, rows, args.seconds)
     for key, value in result.items():
         print('%-14s %s' % (key, '%.4g' % value if value is not None else 'never'))
-    plot(rows, args.target, args.png)
-    if args.doc:
-        write_doc(args.doc, args.png, start, args.target, result, args)
-    print('wrote', args.png, args.doc or '')
+    plot(rows, args.target, png)
+    write_doc(doc, png, start, args.target, result, args)
+    print('wrote', os.path.relpath(png, ROOT), os.path.relpath(doc, ROOT))
 
 
 if __name__ == '__main__':

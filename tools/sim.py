@@ -5,23 +5,29 @@
                                   [--speed X] [--wrap-in S] [--config FILE] [--source]
                                   [--discovery-port N] [--announce-port N]
 
-Prints exactly one line ``READY tcp=127.0.0.1:N udp=127.0.0.1:M [uart=PATH]``
-on stdout once the node serves, then runs until Ctrl-C or SIGTERM.  The node's
-own output, and the address of its web page, go to stderr.  UDP discovery
-listens and answers on 127.0.0.1 only (``udp=off`` if its port is taken or
-``--discovery-port 0``); the simulator never broadcasts: its announcement is
-off unless ``--announce-port`` sends it to 127.0.0.1 on that port.  ``--uart auto`` creates a pty pair joined like a null-modem
+Prints exactly one line ``READY [tcp=127.0.0.1:N] [udp=127.0.0.1:M] [uart=PATH]``
+on stdout once the node serves, then runs until Ctrl-C or SIGTERM and leaves
+nothing behind.  The node's own output, and the address of its web page, go
+to stderr.  UDP discovery listens and answers on 127.0.0.1 only (``udp=off``
+if its port is taken or ``--discovery-port 0``); the simulator never
+broadcasts: its announcement is off unless ``--announce-port`` sends it to
+127.0.0.1 on that port.  A problem the user can fix (port in
+use, a missing or broken config, a heap too small to boot) is one line on
+stderr starting with ``sim:``, exit code 2.  ``--uart auto`` creates a pty pair joined like a null-modem
 cable and prints the client's end.  The firmware runs from .mpy files, as a
 deploy copies them (compiling .py sources needs more heap than the node
 itself); ``--source`` runs the .py files instead, with a larger heap.
 """
 
 import argparse
+import ctypes
 import json
 import os
+import re
 import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -41,22 +47,52 @@ BUILD = os.path.join(ROOT, 'build', 'sim-mpy')
 # The unix port cannot freeze code into the binary, so the firmware's bytecode,
 # qstrs and objects share the 64-bit heap with the node: see docs/performance.md.
 DEFAULT_HEAP = '256k'
+STOPPED = (0, -signal.SIGTERM, 130)
+
+
+class SimError(Exception):
+    """A problem the user can fix, said in one line."""
+
+
+def tcp_port(text):
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError('%r is not a TCP port (0..65535, 0: any free port)'
+                                         % text)
+    return port
+
+
+def heap_size(text):
+    match = re.fullmatch(r'(\d+)([kKmM]?)', text)
+    if not match or int(match.group(1)) == 0:
+        raise argparse.ArgumentTypeError('%r is not a heap size (for example 256k or 1m)' % text)
+    return text
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--port', type=int, default=10767, help='TCP port on 127.0.0.1')
-    parser.add_argument('--heap', default=DEFAULT_HEAP, help='MicroPython heap size (-X heapsize)')
-    parser.add_argument('--uart', help="serial line: a tty path, or 'auto' for a new pty")
-    parser.add_argument('--speed', type=float, help='simulated seconds per real second')
+    parser.add_argument('--port', type=tcp_port, default=10767,
+                        help='TCP port on 127.0.0.1; 0: any free port, printed in READY '
+                        '(default: %(default)s)')
+    parser.add_argument('--heap', type=heap_size, default=DEFAULT_HEAP,
+                        help='MicroPython heap size, -X heapsize (default: %(default)s)')
+    parser.add_argument('--uart', help="serial line: a tty path, or 'auto' for a new pty "
+                        '(default: none)')
+    parser.add_argument('--speed', type=float, help='simulated seconds per real second '
+                        '(default: the config\'s board.speed, else 1)')
     parser.add_argument('--wrap-in', type=float, metavar='SECONDS',
                         help='the 30-bit tick counter wraps this many simulated seconds '
                              'after boot (default: a day)')
-    parser.add_argument('--config', default=DEFAULT_CONFIG, help='node configuration (JSON)')
-    parser.add_argument('--discovery-port', type=int, default=10767,
-                        help='UDP discovery port on 127.0.0.1 (0: off)')
-    parser.add_argument('--announce-port', type=int, default=0,
-                        help='announce the node to 127.0.0.1 on this UDP port (0: never)')
+    parser.add_argument('--config', default=DEFAULT_CONFIG,
+                        help='node configuration, JSON (default: boards/sim/config.json)')
+    parser.add_argument('--discovery-port', type=tcp_port, default=10767,
+                        help='UDP discovery port on 127.0.0.1, 0: off (default: %(default)s)')
+    parser.add_argument('--announce-port', type=tcp_port, default=0,
+                        help='announce the node to 127.0.0.1 on this UDP port (default: 0, '
+                        'never)')
     parser.add_argument('--source', action='store_true',
                         help='run the .py sources instead of .mpy (needs about 256k heap)')
     return parser.parse_args(argv)
@@ -116,11 +152,21 @@ class NullModem:
 
 
 def prepare_config(args, path):
-    with open(args.config) as f:
-        config = json.load(f)
+    """Write the node's config for this run; returns (null modem or None, client uart)."""
+    try:
+        with open(args.config) as f:
+            config = json.load(f)
+    except OSError as exc:
+        raise SimError('cannot read --config %s: %s' % (args.config, exc.strerror))
+    except ValueError as exc:
+        raise SimError('--config %s is not valid JSON: %s' % (args.config, exc))
+    if type(config) is not dict or type(config.get('tcp', {})) is not dict:
+        raise SimError('--config %s: the configuration must be a JSON object with a '
+                       '"tcp" object' % args.config)
     tcp = config.setdefault('tcp', {})
     tcp['bind'] = '127.0.0.1'
     tcp['port'] = args.port
+    args.tcp = tcp.get('enabled', True)
     discovery = config['discovery'] = {'enabled': args.discovery_port > 0, 'bind': '127.0.0.1',
                                        'port': args.discovery_port or 10767}
     if args.announce_port:
@@ -142,44 +188,114 @@ def prepare_config(args, path):
     return modem, (client_path if args.uart else None)
 
 
-def main(argv=None):
-    args = parse_args(argv)
-    workdir = tempfile.mkdtemp(prefix='secop-sim-')
+def claim_port(port):
+    """The port itself, or a free one for 0; SimError if another program listens there."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)   # as the node does
+        try:
+            sock.bind(('127.0.0.1', port))
+        except OSError:
+            raise SimError('port %d on 127.0.0.1 is in use (another make sim?): choose another '
+                           'with --port N (make sim SIM_PORT=N)' % port)
+        return sock.getsockname()[1]
+
+
+def _detach():
+    """In the child: a process group of its own, so Ctrl-C in the terminal reaches only
+    sim.py, which stops the node (a new session would make the node's serial line its
+    controlling tty); and SIGTERM when sim.py dies, even by SIGKILL (Linux)."""
+    os.setpgid(0, 0)
+    try:
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)      # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def node_command(heap, config_path, source=False):
+    """The micropython command line and environment that run the node."""
+    if source:
+        code = [os.path.join(ROOT, 'firmware'), os.path.join(ROOT, 'boards', 'sim')]
+    else:
+        code = [build_mpy.build(os.path.join(ROOT, 'firmware'), BUILD + '/firmware'),
+                build_mpy.build(os.path.join(ROOT, 'boards', 'sim'), BUILD + '/sim')]
+    env = dict(os.environ, MICROPYPATH=':'.join(['.frozen'] + code))
+    return [MICROPYTHON, '-X', 'heapsize=' + heap, os.path.join(code[0], 'main.py'),
+            config_path], env
+
+
+def start_node(args, workdir):
     config_path = os.path.join(workdir, 'config.json')
     modem, uart_path = prepare_config(args, config_path)
     page = os.path.join(workdir, build_page.BOARD_PATH)    # where a board keeps it
     os.makedirs(os.path.dirname(page))
     shutil.copy(build_page.build(), page)
-    if args.source:
-        code = [os.path.join(ROOT, 'firmware'), os.path.join(ROOT, 'boards', 'sim')]
-    else:
-        code = [build_mpy.build(os.path.join(ROOT, 'firmware'), BUILD + '/firmware'),
-                build_mpy.build(os.path.join(ROOT, 'boards', 'sim'), BUILD + '/sim')]
-    entry = [os.path.join(code[0], 'main.py'), config_path]
-    env = dict(os.environ, MICROPYPATH=':'.join(['.frozen'] + code))
-    child = subprocess.Popen([MICROPYTHON, '-X', 'heapsize=' + args.heap] + entry,
-                             stdout=subprocess.PIPE, stderr=sys.stderr, env=env, cwd=workdir)
+    cmd, env = node_command(args.heap, config_path, args.source)
+    child = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
+                             cwd=workdir, preexec_fn=_detach)
+    return child, modem, uart_path
 
-    def stop(signum, frame):
-        if child.poll() is None:
-            child.terminate()
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+def serve(args, child, uart_path):
+    """Forward the node's output to stderr, READY to stdout; the node's exit code.
+    Output before READY is held back: if the node stops before serving, its last
+    line says why, in one line instead of a traceback."""
+    held = []
     ready = False
     for raw in child.stdout:
         line = raw.decode(errors='replace').rstrip('\n')
-        if not ready and line.startswith('SECoP node serving'):
-            ready = True
-            extra = ''.join(' ' + item for item in line.split() if item.startswith('udp='))
-            extra += ' uart=%s' % uart_path if uart_path else ''
-            print('READY tcp=127.0.0.1:%d%s' % (args.port, extra), flush=True)
-            print('web page: http://127.0.0.1:%d/' % args.port, file=sys.stderr, flush=True)
-        else:
+        if ready:
             print(line, file=sys.stderr, flush=True)
+        elif line.startswith('SECoP node serving'):
+            ready = True
+            for early in held:
+                print(early, file=sys.stderr)
+            served = ['tcp=127.0.0.1:%d' % args.port] if args.tcp else []
+            served += [item for item in line.split() if item.startswith('udp=')]
+            served += ['uart=%s' % uart_path] if uart_path else []
+            print(' '.join(['READY'] + served), flush=True)
+            if args.tcp:
+                print('web page: http://127.0.0.1:%d/' % args.port, file=sys.stderr, flush=True)
+        else:
+            held.append(line)
     code = child.wait()
-    shutil.rmtree(workdir, ignore_errors=True)
-    return 0 if code in (0, -signal.SIGTERM, 130) else code
+    if not ready and code not in STOPPED:
+        last = next((line for line in reversed(held) if line.strip()), 'no output')
+        hint = ''
+        if 'MemoryError' in last:
+            hint = ' (--heap %s is too small; the default is %s)' % (args.heap, DEFAULT_HEAP)
+        elif 'EADDRINUSE' in last:
+            hint = ' (port %d is in use: choose another with --port N)' % args.port
+        raise SimError('the node stopped before serving: %s%s' % (last.strip(), hint))
+    return 0 if code in STOPPED else code
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    stopping = []
+
+    def stop(signum, frame):
+        stopping.append(signum)
+        if child is not None and child.poll() is None:
+            child.terminate()
+
+    child = None
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    workdir = tempfile.mkdtemp(prefix='secop-sim-')
+    try:
+        args.port = claim_port(args.port)
+        child, modem, uart_path = start_node(args, workdir)
+        if stopping:
+            child.terminate()
+        return serve(args, child, uart_path)
+    except SimError as exc:
+        print('sim: %s' % exc, file=sys.stderr)
+        return 2
+    finally:
+        if child is not None and child.poll() is None:
+            child.terminate()
+            child.wait()
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == '__main__':

@@ -4,20 +4,16 @@
     .venv/bin/python tools/soak.py --minutes M [--clients N] [--speed X]
                                    [--write docs/soak.md]
 
-Starts the firmware under MicroPython (tools/sim.py) and runs N client
-threads for M minutes: reads of every parameter, changes of heater:target
-within 20..60, activations and deactivations, pings, reconnects (``*IDN?``
-and ``describe`` each time), and on the first client fault injections
-through sim:_fault that are cleared again with ``do heater:clear_errors``.
-A monitor connection samples the heap.  A warm-up of the same load (a tenth
-of the run, 15 s to a minute, with one fault cycle) comes first; the heap
-baseline is taken after it, the end figure after the load stopped, both with
-only the monitor connected and after a garbage collection.
-
-Prints requests served, replies by kind, errors by class, updates received,
-reconnects, heap (system:_mem_alloc) and free heap (system:value) at the
-start and the end, latency percentiles and whether the node stayed alive.
-Exit code 1 if the node died or the heap grew by more than 2 kB.
+Runs N client threads against the simulated node for M minutes: reads of
+every parameter, changes of heater:target within 20..60, (de)activations,
+pings, reconnects (``*IDN?`` and ``describe`` each time), and on the first
+client fault injections through sim:_fault, cleared again with ``do
+heater:clear_errors``.  A warm-up of the same load (a tenth of the run, 15 s
+to a minute) comes first; the heap baseline is taken after it, the end figure
+after the load, both with only the monitor connected, after a collection.
+Prints progress on stderr, then the figures; exit code 1 if the node died or
+the heap grew by more than 2 kB.  ``drift()`` is the fixed pipelined stream
+``make bench`` uses for its heap-drift figure.
 """
 
 import argparse
@@ -26,7 +22,6 @@ import datetime
 import json
 import os
 import random
-import select
 import socket
 import subprocess
 import sys
@@ -34,14 +29,12 @@ import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SIM = os.path.join(ROOT, 'tools', 'sim.py')
 sys.path.insert(0, os.path.join(ROOT, 'tools'))
 
-import process  # noqa: E402
+from simnode import LineClient, SimNode, heap_figures, percentile, value_of  # noqa: E402
 
 LIMIT = 4                       # the node's client limit (boards/sim/config.json)
 HEAP_GROWTH_LIMIT = 2048
-EVENTS = ('update', 'error_update', 'log')
 
 
 def parse_args(argv=None):
@@ -63,62 +56,21 @@ def parse_args(argv=None):
 # --- the node ---------------------------------------------------------------
 
 def firmware_version():
-    """The commit the firmware comes from ('+' when the work tree differs)."""
+    """The commit the firmware comes from ('-dirty' when the work tree differs)."""
     try:
-        head = subprocess.run(['git', '-C', ROOT, 'rev-parse', '--short', 'HEAD'],
+        return subprocess.run(['git', '-C', ROOT, 'describe', '--always', '--dirty'],
                               capture_output=True, text=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(['git', '-C', ROOT, 'status', '--porcelain', 'firmware', 'boards'],
-                               capture_output=True, text=True, timeout=10).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return 'unknown'
-    return (head or 'unknown') + ('+' if dirty else '')
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
-class SimProcess:
-    """tools/sim.py as a child process; its stderr goes to a log file."""
-
-    def __init__(self, speed, log_path):
-        self.port = free_port()
-        self.log = open(log_path, 'w')
-        self.proc = subprocess.Popen(
-            [sys.executable, SIM, '--port', str(self.port), '--speed', str(speed)],
-            stdout=subprocess.PIPE, stderr=self.log, text=True)
-        ready = ''
-        if select.select([self.proc.stdout], [], [], 60)[0]:
-            ready = self.proc.stdout.readline().strip()
-        if not ready.startswith('READY '):
-            self.stop()
-            raise RuntimeError('sim did not start (%r); see %s' % (ready, log_path))
-
-    def alive(self):
-        return self.proc.poll() is None
-
-    def micropython_pid(self):
-        """The firmware runs in the one child of tools/sim.py (Linux only)."""
-        try:
-            with open('/proc/%d/task/%d/children' % (self.proc.pid, self.proc.pid)) as f:
-                pids = f.read().split()
-            return int(pids[0]) if pids else None
-        except (OSError, ValueError):
-            return None
-
-    def open_fds(self):
-        pid = self.micropython_pid()
-        try:
-            return len(os.listdir('/proc/%d/fd' % pid)) if pid else None
-        except OSError:
-            return None
-
-    def stop(self):
-        code = process.stop(self.proc)
-        self.log.close()
-        return code
+def open_fds(node):
+    """Open file descriptors of the MicroPython process (Linux), or None."""
+    pid = node.node_pid()
+    try:
+        return len(os.listdir('/proc/%d/fd' % pid)) if pid else None
+    except OSError:
+        return None
 
 
 # --- statistics ---------------------------------------------------------------
@@ -162,38 +114,23 @@ class Refused(Exception):
     """The node answered the connection with its client-limit refusal."""
 
 
-class Client:
-    """One SECoP connection; requests in turn, events counted on the way."""
+class Client(LineClient):
+    """One SECoP connection whose replies, latencies and events go to ``stats``."""
 
     def __init__(self, port, stats, timeout=15):
+        LineClient.__init__(self, ('127.0.0.1', port), timeout)
         self.stats = stats
-        self.sock = socket.create_connection(('127.0.0.1', port), timeout=timeout)
-        self.buf = b''
-
-    def _line(self):
-        while b'\n' not in self.buf:
-            data = self.sock.recv(65536)
-            if not data:
-                raise ConnectionError('closed by the node')
-            self.buf += data
-        line, _, self.buf = self.buf.partition(b'\n')
-        return line.decode('ascii')
 
     def ask(self, request):
         """The reply to ``request``; events before it are counted."""
         action = request.split(' ', 1)[0]
         start = time.monotonic()
         try:
-            self.sock.sendall(request.encode() + b'\n')
-            while True:
-                line = self._line()
-                if line.split(' ', 1)[0] in EVENTS:
-                    self.stats.add('updates')
-                    continue
-                break
-        except (OSError, ConnectionError, UnicodeError):
+            line, events = self.request(request)
+        except (OSError, EOFError, UnicodeError):
             self.stats.connection_lost(action)
             raise
+        self.stats.add('updates', len(events))
         if line.startswith('error  ["Impossible","too many clients'):
             raise Refused()
         self.stats.reply(action, line, time.monotonic() - start)
@@ -201,24 +138,16 @@ class Client:
 
     def drain_events(self, seconds):
         """Read events for a while (an activated client that does not ask)."""
-        self.sock.settimeout(0.05)
         end = time.monotonic() + seconds
         try:
             while time.monotonic() < end:
                 try:
-                    self._line()
+                    self.recv(0.05)
                     self.stats.add('updates')
                 except socket.timeout:
                     pass
         finally:
             self.sock.settimeout(15)
-
-    def close(self):
-        self.sock.close()
-
-
-def value_of(reply):
-    return json.loads(reply.split(' ', 2)[2])[0]
 
 
 # --- load -------------------------------------------------------------------
@@ -267,7 +196,7 @@ class Load:
                 return client
             except Refused:
                 self.stats.add('refused')
-            except (OSError, ConnectionError, ValueError, IndexError):
+            except (OSError, EOFError, ValueError, IndexError):
                 pass
             client.close()
             time.sleep(0.2)
@@ -309,7 +238,7 @@ class Load:
                 client.close()
                 client = self._connect()
                 active = False
-            except (OSError, ConnectionError, ValueError, UnicodeError):
+            except (OSError, EOFError, ValueError, UnicodeError):
                 client.close()
                 self.stats.add('reconnects')
                 client = self._connect()
@@ -332,19 +261,6 @@ class Load:
 
 # --- monitor ----------------------------------------------------------------
 
-def heap_figures(client, samples=3):
-    """(allocated, free) heap after a collection: the least allocated of a few
-    samples, because a stale pointer can keep a dead object for a while."""
-    best = None
-    for _ in range(samples):
-        client.ask('read heater:status')
-        free = value_of(client.ask('read system:value'))      # collects garbage
-        alloc = value_of(client.ask('read system:_mem_alloc'))
-        if best is None or alloc < best[0]:
-            best = (alloc, free)
-    return best
-
-
 def wait_clients(client, count, seconds=10):
     end = time.monotonic() + seconds
     while time.monotonic() < end:
@@ -355,29 +271,100 @@ def wait_clients(client, count, seconds=10):
     return False
 
 
-def percentile(values, fraction):
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+# --- heap drift: a fixed stream of pipelined requests (make bench) ----------------
+
+DRIFT_MIX = ('read heater:value', 'read outside:value', 'change heater:_maxheaterpower 40',
+             'ping', 'do heater:_examplecommand {"a":2.5,"b":4}', 'read heater:status',
+             'change heater:_maxheaterpower 100', 'check heater:target 30',
+             'read system:_clients', 'do heater:stop')
+REPLY_TO = {'read': 'reply', 'change': 'changed', 'ping': 'pong', 'do': 'done',
+            'check': 'checked', 'describe': 'describing'}
+
+
+def pipelined(conn, start, count, batch, deadline):
+    """DRIFT_MIX in turn (``describe`` every 1000th), ``batch`` requests in flight;
+    returns the number of wrong replies."""
+    wrong = 0
+    for first in range(start, start + count, batch):
+        if time.monotonic() > deadline:
+            raise TimeoutError('heap drift run took too long')
+        chunk = ['describe' if i % 1000 == 999 else DRIFT_MIX[i % len(DRIFT_MIX)]
+                 for i in range(first, min(first + batch, start + count))]
+        conn.write(''.join(request + '\n' for request in chunk).encode())
+        for request in chunk:
+            if conn.reply().split(' ', 1)[0] != REPLY_TO[request.split(' ', 1)[0]]:
+                wrong += 1
+    return wrong
+
+
+def drift(port, requests, log, batch=64, seconds=400, segments=5):
+    """The heap (after collection) before, between ``segments`` parts of ``requests``
+    pipelined requests over two connections (one activated), and after."""
+    opened = [LineClient(('127.0.0.1', port), 30) for _ in range(3)]
+    conns, probe = opened[:2], opened[2]
+    try:
+        conns[0].send('activate')
+        while conns[0].recv() != 'active':
+            pass
+        deadline = time.monotonic() + seconds
+        per_conn = requests // segments // len(conns)
+        samples, wrong, elapsed = [], 0, 0.0
+        for segment in range(-1, segments):         # -1: first-use allocations, not counted
+            count = 1000 if segment < 0 else per_conn
+            results = [None] * len(conns)
+
+            def work(i, first=max(0, segment) * per_conn):
+                try:
+                    results[i] = pipelined(conns[i], first, count, batch, deadline)
+                except Exception as exc:  # reported below
+                    results[i] = exc
+
+            threads = [threading.Thread(target=work, args=(i,)) for i in range(len(conns))]
+            begin = time.perf_counter()
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(seconds + 60)
+            if segment >= 0:
+                elapsed += time.perf_counter() - begin
+            for result in results:
+                if not isinstance(result, int):
+                    raise RuntimeError('heap drift: %r' % (result,))
+                wrong += result if segment >= 0 else 0
+            time.sleep(0.2)
+            samples.append(heap_figures(probe)[0])
+            log('  %6d requests, mem_alloc %d' % (max(0, segment + 1) * per_conn * 2,
+                                                  samples[-1]))
+        done = per_conn * len(conns) * segments
+        return {'requests': done, 'wrong': wrong, 'rate': done / elapsed,
+                'samples': samples, 'growth': samples[-1] - samples[0]}
+    finally:
+        for conn in opened:
+            conn.close()
 
 
 # --- run --------------------------------------------------------------------
+
+def progress(t0, total, text):
+    print('[%4.0f/%.0f s] %s' % (time.monotonic() - t0, total, text), file=sys.stderr,
+          flush=True)
+
 
 def run(args):
     log_path = os.path.join(ROOT, 'build', 'soak-node.log')
     os.makedirs(os.path.dirname(log_path), exist_ok=True)
     started = datetime.datetime.now().astimezone()
-    sim = SimProcess(args.speed, log_path)
+    sim = SimNode(speed=args.speed, log=log_path)
     stats = Stats()
     result = {'started': started, 'args': args, 'log': log_path, 'version': firmware_version()}
+    total = args.minutes * 60
+    t0 = time.monotonic()
     try:
         monitor = Client(sim.port, Stats())
         monitor.ask('*IDN?')
         result['boot'] = heap_figures(monitor)
-        total = args.minutes * 60
         warmup = min(60.0, max(15.0, total / 10))    # long enough for one fault cycle
-        t0 = time.monotonic()
+        progress(t0, total, 'warm-up for %.0f s, %d clients' % (warmup, args.clients))
         load = Load(sim.port, Stats(), args.clients, args.seed + 1000, t0 + warmup, 2.0)
         load.start()
         while time.monotonic() < t0 + warmup and sim.alive():
@@ -385,7 +372,8 @@ def run(args):
         load.stop()
         wait_clients(monitor, 1)
         result['start'] = heap_figures(monitor)
-        result['start_fds'] = sim.open_fds()
+        result['start_fds'] = open_fds(sim)
+        progress(t0, total, 'load starts; heap %d allocated, %d free' % result['start'])
 
         deadline = time.monotonic() + total - warmup
         result['seconds'] = total - warmup
@@ -396,13 +384,16 @@ def run(args):
             time.sleep(min(5.0, max(0.0, deadline - time.monotonic())))
             try:
                 samples.append(heap_figures(monitor, 1))
-            except (OSError, ConnectionError, ValueError) as exc:
+            except (OSError, EOFError, ValueError) as exc:
                 result['failure'] = 'monitor connection lost: %r' % (exc,)
                 break
+            if len(samples) % 6 == 0:
+                progress(t0, total, '%d requests, %d errors; heap %d allocated, %d free' % (
+                    stats.requests, sum(stats.errors.values()), samples[-1][0], samples[-1][1]))
         load.stop()
         result['clients_back'] = wait_clients(monitor, 1)
         result['end'] = heap_figures(monitor)
-        result['end_fds'] = sim.open_fds()
+        result['end_fds'] = open_fds(sim)
         result['peak_alloc'] = max([alloc for alloc, _ in samples] or [0])
         result['min_free'] = min([free for _, free in samples] or [0])
         # leave the plant as it was

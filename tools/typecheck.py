@@ -18,6 +18,7 @@ Exit status: 0 no new errors, 1 new errors, 2 pyright could not run.
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -61,6 +62,8 @@ def load_known(path=KNOWN):
 
 def run_pyright(board, config=None):
     """The error diagnostics and the summary of one board's run (or of ``config``)."""
+    if shutil.which('node') is None:    # else pyright tries to download Node.js itself
+        raise RuntimeError('pyright needs Node.js: no node on PATH (apt-get install nodejs)')
     typings = os.path.join(ROOT, '.venv', 'typings', board)
     if not os.path.isdir(typings):
         raise RuntimeError('%s is missing: run make setup' % os.path.relpath(typings, ROOT))

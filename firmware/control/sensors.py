@@ -25,7 +25,7 @@ builds either from a dict, e.g. ``{"type": "ntc", "r25": 10000, "beta":
 
 Units: microvolts (ints from the ADC; floats work too), ohms, degC.  The
 parts are plain objects, so each can be used on its own (``RTD().temperature(r)``).
-``average(read, n)`` and ``LowPass`` smooth raw readings.
+``average(read, n)`` smooths raw readings.
 """
 
 import math
@@ -370,23 +370,3 @@ def average(read, n):
     for _ in range(n):
         total += read()
     return (2 * total + n) // (2 * n)
-
-
-class LowPass:
-    """Exponential filter: value += alpha * (x - value); starts at the first sample."""
-
-    def __init__(self, alpha):
-        if not 0 < alpha <= 1:
-            raise ValueError('alpha must be in (0, 1]')
-        self.alpha = alpha
-        self.value = None
-
-    def update(self, x):
-        if self.value is None:
-            self.value = float(x)
-        else:
-            self.value += self.alpha * (x - self.value)
-        return self.value
-
-    def reset(self):
-        self.value = None

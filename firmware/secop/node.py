@@ -95,14 +95,6 @@ class Node:
                     line = message('log', '%s:%s' % (module.name, level), encode_str(text))
                 session.send(line)
 
-    def description_changed(self):
-        """Serial sessions get ``error_closed``; the transport closes TCP ones."""
-        for session in self.sessions:
-            if session.serial:
-                session.reset()
-                session.closed = True
-                session.send('error_closed\n')
-
     # --- requests -----------------------------------------------------------
 
     def handle(self, session, raw):
@@ -123,9 +115,6 @@ class Node:
             self._error_for_prefix(session, raw, 'request is not valid UTF-8')
             return
         action, specifier, data = split_request(line)
-        if session.closed and action != '*IDN?':
-            session.send('error_closed\n')
-            return
         handler = self._handlers.get(action)
         try:
             if len(line) != len(raw):

@@ -27,7 +27,6 @@ class Session:
         self.active_modules = []
         self.log_level = LOG_OFF
         self.log_modules = None       # {module name: level} once set per module
-        self.closed = False           # serial: description changed, awaiting *IDN?
         self.may_write = True         # set by the node from its access settings
         self.overflows = 0
 
@@ -39,7 +38,6 @@ class Session:
         self.active_modules = []
         self.log_level = LOG_OFF
         self.log_modules = None
-        self.closed = False
         self.drop_updates()
 
     def wants(self, module_name):

@@ -2,8 +2,7 @@
 
 The same Connection code as TCP serves the line; when the other end goes
 away (end of file, I/O error) the stream is reopened and a fresh session
-starts, as after a reconnect.  ``*IDN?`` resets the session and a changed
-description is answered with ``error_closed`` (see Node).
+starts, as after a reconnect.  ``*IDN?`` resets the session.
 """
 
 import asyncio

@@ -42,7 +42,10 @@ def hardware():
     machine.cause[0] = machine.WDT_RESET
     check('watchdog reset text', b.reset_cause() == 'watchdog')
     reader, writer = b.open_serial({'uart': 2, 'tx': 17, 'rx': 16})
-    check('serial streams', reader is not None and writer is not None)
+    uart = reader.s
+    check('serial streams on the configured UART', type(uart) is machine.UART and
+          writer.s is uart and (uart.id, uart.baudrate) == (2, 115200) and
+          (uart.kwargs['tx'], uart.kwargs['rx'], uart.kwargs['timeout']) == (17, 16, 0))
     check('no tasks without Wi-Fi', b.tasks(None) == ())
     clock = b.clock()
     check('clock unsynced, same object', clock() is None and b.clock() is clock)

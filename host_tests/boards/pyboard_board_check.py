@@ -4,6 +4,7 @@ host_tests/board_fakes.  Prints CHECK lines; ends with 'PYBOARD OK'."""
 import sys
 
 import machine
+import pyb
 
 import board
 
@@ -39,7 +40,8 @@ later = board.Board({'rtc_valid_from': 2100})
 check('clock not synced before rtc_valid_from', not later.clock().synced)
 check('no network tasks', b.tasks(None) == () and b.module('x', {}, None) is None)
 reader, writer = b.open_serial({'uart': 'vcp'})
-check('serial on the USB VCP', reader is not None)
-reader, writer = b.open_serial({'uart': 6, 'baudrate': 115200})
-check('serial on a UART', writer is not None)
+check('serial on the USB VCP', type(reader.s) is pyb.USB_VCP and writer.s is reader.s)
+reader, writer = b.open_serial({'uart': 6, 'baudrate': 57600})
+check('serial on a UART', type(writer.s) is machine.UART and reader.s is writer.s and
+      (writer.s.id, writer.s.baudrate, writer.s.kwargs['timeout']) == (6, 57600, 0))
 print('PYBOARD OK')

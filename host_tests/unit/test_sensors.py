@@ -3,7 +3,7 @@
 import math
 import unittest
 
-from control.sensors import (Amplifier, CurrentSource, Divider, Linear, LinearSensor, LowPass,
+from control.sensors import (Amplifier, CurrentSource, Divider, Linear, LinearSensor,
                              NTCBeta, NTCSteinhartHart, RTD, ResistiveSensor, SensorFault,
                              average, from_config)
 from precision import ulps
@@ -353,21 +353,6 @@ class SmoothingTest(unittest.TestCase):
         self.assertEqual(average(read, 16), 3)
         self.assertEqual(len(calls), 16)
         self.assertRaises(ValueError, average, read, 0)
-
-    def test_low_pass(self):
-        lp = LowPass(0.5)
-        self.assertIsNone(lp.value)
-        self.assertEqual(lp.update(10), 10.0)
-        self.assertEqual(lp.update(20), 15.0)
-        self.assertEqual(lp.update(20), 17.5)
-        lp.reset()
-        self.assertIsNone(lp.value)
-        self.assertEqual(lp.update(4), 4.0)
-
-    def test_low_pass_alpha(self):
-        self.assertEqual(LowPass(1).update(3), 3.0)
-        self.assertRaises(ValueError, LowPass, 0)
-        self.assertRaises(ValueError, LowPass, 1.5)
 
 
 if __name__ == '__main__':

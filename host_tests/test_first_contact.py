@@ -1,0 +1,183 @@
+"""What a newcomer meets first: the simulator's command line, its errors, Ctrl-C,
+``make sim``'s port, the type check without Node.js, the tools writing only under
+build/, and the deploy tool pointed at the wrong port.  Every error is one line."""
+
+import hashlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from helpers import ROOT, SIM, SimNode, free_port
+from simnode import read_line
+
+TOOLS = os.path.join(ROOT, 'tools')
+
+
+def sim(*args, timeout=60, **kwargs):
+    return subprocess.run([sys.executable, SIM] + list(args), capture_output=True, text=True,
+                          timeout=timeout, **kwargs)
+
+
+def one_line_error(result, *words):
+    assert result.returncode == 2, result
+    assert result.stdout == ''                      # no READY
+    lines = [line for line in result.stderr.strip().splitlines()
+             if not line.startswith(('usage:', ' '))]       # argparse's usage comes first
+    assert len(lines) == 1, result.stderr
+    for word in words:
+        assert word in lines[0], lines[0]
+    return lines[0]
+
+
+def test_sim_help_shows_the_defaults():
+    text = sim('--help').stdout
+    assert '(default: 10767)' in text and '(default: 256k)' in text
+    assert 'boards/sim/config.json' in text
+
+
+@pytest.mark.parametrize('port', ['99999', '-1', 'http'])
+def test_sim_rejects_a_port_that_is_not_one(port):
+    one_line_error(sim('--port', port), 'not a TCP port')
+
+
+def test_sim_says_when_the_port_is_taken():
+    with socket.socket() as taken:
+        taken.bind(('127.0.0.1', 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        one_line_error(sim('--port', str(port)), 'port %d' % port, 'in use', 'SIM_PORT')
+
+
+def test_sim_says_what_is_wrong_with_the_config(tmp_path):
+    one_line_error(sim('--config', str(tmp_path / 'missing.json')), 'cannot read --config')
+    broken = tmp_path / 'broken.json'
+    broken.write_text('{"modules": [')
+    one_line_error(sim('--config', str(broken)), 'not valid JSON')
+
+
+def test_sim_says_when_the_heap_is_too_small():
+    one_line_error(sim('--heap', '64k', '--port', '0'), 'MemoryError', 'too small', '256k')
+    one_line_error(sim('--heap', 'lots'), 'not a heap size')
+
+
+def test_sim_ready_line_names_the_port_it_listens_on():
+    node = SimNode(port=0)
+    try:
+        assert node.ready == 'READY tcp=127.0.0.1:%d' % node.port
+        conn = node.client()
+        assert conn.ask('*IDN?').startswith('ISSE')
+        conn.close()
+    finally:
+        node.stop()
+
+
+def test_ctrl_c_stops_cleanly_and_leaves_nothing_behind(tmp_path):
+    """Ctrl-C in a terminal signals the whole foreground process group."""
+    proc = subprocess.Popen([sys.executable, SIM, '--port', '0', '--uart', 'auto'],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=dict(os.environ, TMPDIR=str(tmp_path)), start_new_session=True)
+    try:
+        assert read_line(proc.stdout, 'READY', 60)
+        node_pid = int(open('/proc/%d/task/%d/children' % (proc.pid, proc.pid)).read().split()[0])
+        assert os.listdir(str(tmp_path))                # sim.py's working directory
+        os.killpg(proc.pid, signal.SIGINT)
+        assert proc.wait(20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert 'Traceback' not in proc.stderr.read().decode()
+    assert os.listdir(str(tmp_path)) == []
+    assert not os.path.exists('/proc/%d' % node_pid)
+
+
+def test_sim_node_ends_when_sim_py_is_killed():
+    node = SimNode()
+    pid = node.node_pid()
+    node.proc.kill()
+    node.stop()
+    end = time.monotonic() + 10
+    while os.path.exists('/proc/%d' % pid) and time.monotonic() < end:
+        time.sleep(0.05)
+    assert not os.path.exists('/proc/%d' % pid)
+
+
+def test_make_sim_port_is_sim_port():
+    make = subprocess.run(['make', '-n', 'sim', 'SIM_PORT=12345'], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert 'tools/sim.py --port 12345' in make.stdout
+    wrong = subprocess.run(['make', 'sim', 'PORT=12345'], cwd=ROOT, capture_output=True,
+                           text=True, timeout=120)
+    assert wrong.returncode != 0
+    assert 'SIM_PORT' in wrong.stdout and 'READY' not in wrong.stdout
+
+
+def test_typecheck_without_node_says_so_in_one_line():
+    result = subprocess.run([sys.executable, os.path.join(TOOLS, 'typecheck.py')],
+                            capture_output=True, text=True, timeout=60,
+                            env=dict(os.environ, PATH=os.path.dirname(sys.executable)))
+    assert result.returncode == 2
+    assert result.stdout.strip() == ('typecheck: pyright needs Node.js: no node on PATH '
+                                     '(apt-get install nodejs)')
+
+
+def docs_digest():
+    digest = hashlib.sha256()
+    for folder, _, names in os.walk(os.path.join(ROOT, 'docs')):
+        for name in sorted(names):
+            with open(os.path.join(folder, name), 'rb') as f:
+                digest.update(name.encode() + f.read())
+    return digest.hexdigest()
+
+
+def test_bench_writes_json_and_table_under_build_only():
+    before = docs_digest()
+    result = subprocess.run([sys.executable, os.path.join(TOOLS, 'bench.py'), '--quick',
+                             '--only', 'code,boot'], capture_output=True, text=True, timeout=110)
+    assert result.returncode == 0, result.stderr
+    assert '| code a deploy copies: firmware |' in result.stdout
+    assert 'failed' not in result.stdout
+    with open(os.path.join(ROOT, 'build', 'bench.md')) as f:
+        assert f.read() == result.stdout
+    assert docs_digest() == before
+
+
+def test_plot_never_calls_a_run_settled_that_ended_outside_the_band():
+    sys.path.insert(0, TOOLS)
+    import plot_step
+    ramp = [(t, 20.0 + t / 10) for t in range(0, 201, 10)]         # never within 0.1 K of 60
+    assert plot_step.settle_time(ramp, 60.0) is None
+    approach = ramp[:5] + [(t, 60.05) for t in range(50, 201, 10)]
+    assert plot_step.settle_time(approach, 60.0) == 40
+    assert plot_step.settle_time(approach + [(210, 61.0)], 60.0) is None
+
+
+def test_deploy_on_the_secop_serial_line_says_so_within_seconds():
+    node = SimNode(uart=True)
+    try:
+        started = time.monotonic()
+        result = subprocess.run([sys.executable, os.path.join(TOOLS, 'deploy.py'), '--board',
+                                 'sim', '--port', node.uart], capture_output=True, text=True,
+                                timeout=60)
+        assert time.monotonic() - started < 15
+    finally:
+        node.stop()
+    assert result.returncode == 1
+    assert "answers in SECoP, not as a MicroPython REPL: it is the node's serial line" in \
+        result.stdout
+    assert 'next: pass the port of the board\'s USB REPL' in result.stdout
+
+
+def test_deploy_dry_run_does_not_touch_the_board():
+    missing = '/dev/nonexistent-%d' % free_port()
+    result = subprocess.run([sys.executable, os.path.join(TOOLS, 'deploy.py'), '--board', 'sim',
+                             '--port', missing, '--dry-run'], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stdout
+    assert 'not contacted' in result.stdout and 'would copy lib/app.mpy' in result.stdout
+    assert 'dry run: nothing changed' in result.stdout

@@ -18,7 +18,7 @@ written by people.  A measurement that fails is a ``failed`` row; the others
 still run.  Never part of ``make test``.
 
 The frappy node is tools/frappy_node.py in a child process; /proc must show
-no UDP socket of it or of our node (discovery stays off).
+no UDP socket of it or of our node (whose discovery is off in the bench).
 """
 
 import argparse
@@ -181,8 +181,8 @@ def describe(port, runs=5):
 def network(plan, workdir, log):
     servers = {}
     try:
-        servers['ours'] = SimNode(heap=DEFAULT_HEAP)
-        servers['ours_big_heap'] = SimNode(heap=BIG_HEAP)
+        servers['ours'] = SimNode(heap=DEFAULT_HEAP, discovery_port=0)
+        servers['ours_big_heap'] = SimNode(heap=BIG_HEAP, discovery_port=0)
         servers['frappy'] = frappy_server(workdir)
         servers['echo'] = echo_server(workdir)
         udp = udp_sockets(servers['frappy'].pid) + udp_sockets(servers['ours'].node_pid())
@@ -416,13 +416,14 @@ def machine():
             'cpython': platform.python_version(), 'frappy': get_version()}
 
 
-def into_docs(text, path=DOC):
-    """Replace the table between the markers in docs/performance.md."""
+def into_docs(text, path=DOC, name='bench'):
+    """Replace what stands between the ``<!-- name:begin -->`` and ``<!-- name:end -->``
+    markers of ``path``: generated figures inside prose that people write."""
     with open(path) as f:
         doc = f.read()
-    begin, end = '<!-- bench:begin -->\n', '<!-- bench:end -->'
+    begin, end = '<!-- %s:begin -->\n' % name, '<!-- %s:end -->' % name
     if begin not in doc or end not in doc:
-        raise SystemExit('bench: %s has no %s ... %s markers' % (path, begin.strip(), end))
+        raise SystemExit('%s has no %s ... %s markers' % (path, begin.strip(), end))
     head, rest = doc.split(begin, 1)
     with open(path, 'w') as f:
         f.write(head + begin + text + end + rest.split(end, 1)[1])

@@ -9,7 +9,8 @@ Starts ``tools/sim.py``, activates ``heater`` and ``heater_output``, changes
 the figures of the performance bar (overshoot, time to settle within
 +-0.1 K, steady-state rms error, time to IDLE) and writes a PNG of value,
 target and heater power over time, plus a Markdown summary, under build/
-(``--docs``: docs/step_response.png and docs/control.md instead).  "Settled"
+(``--docs``: docs/step_response.png, and the figures into docs/control.md
+between its ``plot:begin``/``plot:end`` markers).  "Settled"
 means the value stayed within the band until the end of the run; a run that
 ends outside it reports "never".
 """
@@ -24,6 +25,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, 'tools'))
 
+import bench  # noqa: E402
 from simnode import SimNode  # noqa: E402
 
 BAND = 0.1          # K: "settled" band
@@ -122,18 +124,16 @@ def format_s(seconds):
     return 'never' if seconds is None else '%.0f s' % seconds
 
 
-def write_doc(path, png, start, target, result, args):
+def figures_text(png, doc, start, target, result, args):
+    """The measured figures: a paragraph, a table and the plot, as Markdown."""
     bar = [('overshoot', '%.3f K' % result['overshoot_K'], '<= 0.3 K'),
            ('time to settle within +-0.1 K', format_s(result['settle_s']),
             '<= %.0f s (1.5 x %.0f s at full power)' % (1.5 * result['full_power_s'],
                                                           result['full_power_s'])),
            ('steady-state rms error (last %d s)' % STEADY, '%.4f K' % result['rms_K'],
             '<= 0.03 K'),
-           ('status back to IDLE', '%s s' % ('%.0f' % result['idle_s']
-                                           if result['idle_s'] is not None else 'never'),
-            'settled + _window (30 s)')]
-    lines = ['# Temperature control', '',
-             'Step %.1f -> %.1f degC on the simulated plant (100 W, 400 J/K, 1 W/K, 3 s dead '
+           ('status back to IDLE', format_s(result['idle_s']), 'settled + _window (30 s)')]
+    lines = ['Step %.1f -> %.1f degC on the simulated plant (100 W, 400 J/K, 1 W/K, 3 s dead '
              'time, 0.02 K noise, 12-bit ADC) with the default gains p=30 W/K, i=0.5 W/(K s), '
              'd=60 W s/K and a 0.5 s control period. Measured over SECoP from the real '
              'firmware under MicroPython at %gx simulated speed by `make plot` '
@@ -141,9 +141,8 @@ def write_doc(path, png, start, target, result, args):
                                               time.strftime('%Y-%m-%d')), '',
              '| figure | measured | bar |', '|---|---|---|']
     lines += ['| %s | %s | %s |' % row for row in bar]
-    lines += ['', '![step response](%s)' % os.path.relpath(png, os.path.dirname(path)), '']
-    with open(path, 'w') as f:
-        f.write('\n'.join(lines))
+    lines += ['', '![step response](%s)' % os.path.relpath(png, os.path.dirname(doc)), '']
+    return '\n'.join(lines)
 
 
 def main(argv=None):
@@ -170,7 +169,12 @@ def main(argv=None):
     for key, value in result.items():
         print('%-14s %s' % (key, '%.4g' % value if value is not None else 'never'))
     plot(rows, args.target, png)
-    write_doc(doc, png, start, args.target, result, args)
+    text = figures_text(png, doc, start, args.target, result, args)
+    if args.docs:
+        bench.into_docs(text, doc, 'plot')
+    else:
+        with open(doc, 'w') as f:
+            f.write('# Step response\n\n' + text)
     print('wrote', os.path.relpath(png, ROOT), os.path.relpath(doc, ROOT))
 
 

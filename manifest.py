@@ -26,5 +26,4 @@ if options.port_manifest:
 for name in ("control", "modules", "secop", "transport"):
     package(name, base_path="firmware", opt=3)
 module("app.py", base_path="firmware", opt=3)
-module("configcheck.py", base_path="firmware", opt=3)
 module("board.py", base_path="boards/" + options.board, opt=3)

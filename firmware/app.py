@@ -1,16 +1,16 @@
 """Builds the node from a board and its JSON config, and runs it.
 
-Order at start: heater outputs off (``board.safe_state()``) before anything
-else; then the config is checked (``configcheck``, the same rules the host
-tool applies); a module with a problem is replaced by one in ERROR that says
-why, so its heater stays off while SECoP still serves; then the transports
-and the periodic tasks.
+Order at start: the config's structure is checked (``guard``; the full rules
+run on the host before a deploy, tools/configcheck.py), heater outputs off
+(``board.safe_state()``); a module with a problem is replaced by one in ERROR
+that says why, so its heater stays off while SECoP still serves; then the
+transports and the periodic tasks.  ``problems`` in the config are ones the
+host found and let through (the simulator does, to show how the node reacts).
 """
 
 import asyncio
 import gc
 import json
-import sys
 import time
 
 from control import sensors
@@ -202,16 +202,32 @@ def _describe_config_error(exc):
     return str(exc)
 
 
-def check_config(config, board_name):
-    """The problems of the config on this board; the checker is unloaded afterwards."""
-    import configcheck
-    try:
-        return configcheck.check(config, board_name)
-    except Exception as exc:    # a config so broken that the checker trips over it
-        return ['config cannot be checked: %r' % (exc,)]
-    finally:
-        del sys.modules['configcheck']
-        gc.collect()
+_SECTIONS = ('node', 'tcp', 'discovery', 'serial', 'access', 'board')
+
+
+def guard(config):
+    """The structure the node needs to start, checked on the device; the full
+    rules run on the host (tools/check_config.py; ``make deploy`` refuses a
+    config with problems).  A section that is not an object is left out; a
+    module entry that is not an object with a unique name stands in ERROR."""
+    problems = []
+    for key in _SECTIONS:
+        if type(config.get(key, {})) is not dict:
+            problems.append('%r must be a JSON object: left out' % key)
+            del config[key]
+    modules = config.get('modules')
+    if type(modules) is not list:
+        problems.append("'modules' must be a list")
+        modules = config['modules'] = []
+    names = []
+    for i, cfg in enumerate(modules):
+        name = cfg.get('name') if type(cfg) is dict else None
+        if type(name) is not str or name in names:
+            name = 'module%d' % i
+            modules[i] = {'name': name}
+            problems.append("'%s': not an object with a unique name" % name)
+        names.append(name)
+    return problems
 
 
 def load_config(path):
@@ -224,9 +240,11 @@ def main(config_path='config.json', board_module=None):
     if board_module is None:
         import board as board_module
     config = load_config(config_path)
+    if type(config) is not dict:
+        config = {}
+    problems = guard(config) + config.pop('problems', [])
     board = board_module.Board(config.get('board', {}))
     board.safe_state()
-    problems = check_config(config, board.name)
     for problem in problems:
         print('config:', problem)
     try:

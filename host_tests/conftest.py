@@ -8,7 +8,8 @@ import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-for path in (os.path.join(ROOT, 'firmware'), os.path.join(HERE, 'unit'), HERE):
+for path in (os.path.join(ROOT, 'firmware'), os.path.join(ROOT, 'tools'), os.path.join(HERE, 'unit'),
+             HERE):
     if path not in sys.path:
         sys.path.insert(0, path)
 

@@ -269,7 +269,7 @@ def test_cli_invalid_json(tmp_path):
 
 
 def test_same_problems_under_micropython(tmp_path):
-    """The checks are pure, so the firmware could run them at boot."""
+    """The checks are pure: a board could still run them (they are not deployed)."""
     config = board_config('esp32')
     loop(config)['t_max'] = 300
     del loop(config)['overtemp']
@@ -285,7 +285,7 @@ def test_same_problems_under_micropython(tmp_path):
                       '    print(problem)\n')
     micropython = os.path.join(os.path.dirname(sys.executable), 'micropython')
     env = dict(os.environ, MICROPYPATH=os.pathsep.join(
-        [os.path.join(ROOT, 'firmware')]))
+        [os.path.join(ROOT, 'tools'), os.path.join(ROOT, 'firmware')]))
     result = subprocess.run([micropython, str(script)], capture_output=True, text=True,
                             cwd=str(tmp_path), env=env, timeout=30)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -37,9 +37,11 @@ import tty
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, 'tools'))
+sys.path.insert(1, os.path.join(ROOT, 'firmware'))     # configcheck builds sensors with it
 
 import build_mpy  # noqa: E402
 import build_page  # noqa: E402
+import configcheck  # noqa: E402
 
 MICROPYTHON = os.path.join(os.path.dirname(sys.executable), 'micropython')
 DEFAULT_CONFIG = os.path.join(ROOT, 'boards', 'sim', 'config.json')
@@ -163,6 +165,11 @@ def prepare_config(args, path):
     if type(config) is not dict or type(config.get('tcp', {})) is not dict:
         raise SimError('--config %s: the configuration must be a JSON object with a '
                        '"tcp" object' % args.config)
+    # checked here, as make deploy does; the node is told the problems (and puts
+    # the modules concerned in ERROR) instead of refusing to start, to show that
+    problems = configcheck.check(config, 'sim')
+    if problems:
+        config['problems'] = problems
     tcp = config.setdefault('tcp', {})
     tcp['bind'] = '127.0.0.1'
     tcp['port'] = args.port

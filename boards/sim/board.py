@@ -30,6 +30,8 @@ class Board:
 
     def __init__(self, config):
         self.speed = float(config.get('speed', 1.0))
+        # an integer speed keeps the tick arithmetic in small ints (no float per read)
+        self._factor = int(self.speed) if self.speed == int(self.speed) else self.speed
         self.vref_uv = int(config.get('vref_uv', 3300000))
         self._ticks_at_boot = (_TICKS_PERIOD - int(config.get('wrap_in', 86400) * 1000)) \
             % _TICKS_PERIOD
@@ -51,7 +53,7 @@ class Board:
         now = time.ticks_ms()
         self._host_ms += time.ticks_diff(now, self._host_last)
         self._host_last = now
-        return int(self._host_ms * self.speed)
+        return int(self._host_ms * self._factor)
 
     def ticks_ms(self):
         return (self._ticks_at_boot + self.elapsed_ms()) % _TICKS_PERIOD

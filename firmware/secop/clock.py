@@ -12,12 +12,17 @@ small ints that never wrap.  It must run at least every 2**29 ms; the poll
 and control tasks call it every few seconds.
 
 Timestamps (the ``t`` qualifier) are the uptime plus an offset that the board
-sets once it knows the wall time (RTC, SNTP, host): ``(seconds since 2000,
-milliseconds)``, small ints on a runtime with 31-bit small ints until 2034.
+sets once it knows the wall time (RTC, SNTP, host): ``wall_s`` (seconds since
+2000, None while unknown) and ``wall_ms``, small ints on a runtime with 31-bit
+small ints until 2034, as of the last read.  A parameter copies both into its
+own attributes, so no timestamp object is ever allocated (small long-lived
+objects scattered through the heap would fragment it);
 ``codec.qualifiers`` turns them into Unix time without building a bigint.
 """
 
-_UNIX_2000 = 946684800      # seconds from 1970 to 2000
+from micropython import const
+
+_UNIX_2000 = const(946684800)      # seconds from 1970 to 2000
 
 
 class Clock:
@@ -29,7 +34,8 @@ class Clock:
         self.up_ms = 0                  # ... and milliseconds (0..999)
         self._wall_s = None             # wall time at uptime 0: seconds since 2000 ...
         self._wall_ms = 0               # ... and milliseconds; None while unknown
-        self._stamp = None
+        self.wall_s = None              # wall time at the last read
+        self.wall_ms = 0
 
     def read(self):
         """Read the board's counter and advance the uptime; returns the count."""
@@ -40,7 +46,10 @@ class Clock:
             self.up_s += ms // 1000
             ms %= 1000
         self.up_ms = ms
-        self._stamp = None
+        if self._wall_s is not None:
+            ms += self._wall_ms
+            self.wall_s = self.up_s + self._wall_s + ms // 1000
+            self.wall_ms = ms % 1000
         return now
 
     def elapsed(self, since):
@@ -63,10 +72,4 @@ class Clock:
         ms -= self.up_ms
         self._wall_s = seconds - self.up_s + ms // 1000
         self._wall_ms = ms % 1000
-
-    def __call__(self):
-        """The time of the last read, ``(seconds since 2000, ms)``; None while unknown."""
-        if self._stamp is None and self._wall_s is not None:
-            ms = self.up_ms + self._wall_ms
-            self._stamp = (self.up_s + self._wall_s + ms // 1000, ms % 1000)
-        return self._stamp
+        self.read()

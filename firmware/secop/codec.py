@@ -63,21 +63,20 @@ def message(action, specifier='', data=None):
     return '%s %s %s\n' % (action, specifier, data)
 
 
-def qualifiers(t):
-    """The qualifier object: ``{"t":<unix s>.<ms>}``, or ``{}`` without a clock.
+def qualifiers(seconds, ms=0):
+    """The qualifier object: ``{"t":<unix s>.<ms>}``, or ``{}`` without a time.
 
-    ``t`` is ``(seconds since 2000, ms)`` (secop.clock); the 1970 offset,
-    946684800, is added in two halves of five digits, so no intermediate
-    exceeds a 31-bit small int (Unix seconds are past 2**30 since 2004)."""
-    if t is None:
+    ``seconds`` count from 2000 (secop.clock), None if the time is unknown; the
+    1970 offset, 946684800, is added in two halves of five digits, so no
+    intermediate exceeds a 31-bit small int (Unix seconds are past 2**30)."""
+    if seconds is None:
         return '{}'
-    seconds, ms = t
     low = seconds % 100000 + 84800
     return '{"t":%d%05d.%03d}' % (seconds // 100000 + 9466 + low // 100000, low % 100000, ms)
 
 
-def error_report(name, text, t=None):
-    return '[%s,%s,%s]' % (encode_str(name), encode_str(text), qualifiers(t))
+def error_report(name, text):
+    return '[%s,%s,{}]' % (encode_str(name), encode_str(text))
 
 
 def _escape_char(ch):

@@ -106,7 +106,8 @@ class Param:
         self.name = name
         self.decl = decl
         self.value = decl.constant if decl.constant is not None else decl.default
-        self.t = None
+        self.t_s = None             # the time of the value (secop.clock): seconds ...
+        self.t_ms = 0               # ... and milliseconds
         self.error = None
         self.reader = None          # the module's read_<name> hook, if any
 
@@ -115,13 +116,13 @@ class Param:
         if self.error is None:
             try:
                 return False, '[%s,%s]' % (self.decl.datatype.encode(self.value),
-                                           qualifiers(self.t))
+                                           qualifiers(self.t_s, self.t_ms))
             except ValueError:
                 err = SECoPError('ReadFailed', 'value is not a finite number')
         else:
             err = self.error
         return True, '[%s,%s,%s]' % (encode_str(err.name), encode_str(err.text),
-                                     qualifiers(self.t))
+                                     qualifiers(self.t_s, self.t_ms))
 
 
 class Module:
@@ -143,7 +144,8 @@ class Module:
         for acc_name, decl in self.accessibles:
             if decl.kind == 'parameter':
                 item = Param(self, acc_name, decl)
-                item.t = clock()
+                item.t_s = clock.wall_s
+                item.t_ms = clock.wall_ms
                 item.reader = getattr(self, 'read_' + acc_name, None)
                 self.params.append(item)
             else:
@@ -167,7 +169,8 @@ class Module:
         changed = param.error is not None or param.value != value
         param.value = value
         param.error = None
-        param.t = self.clock()
+        param.t_s = self.clock.wall_s
+        param.t_ms = self.clock.wall_ms
         if changed and self.announce:
             self.announce(param)
 
@@ -177,7 +180,8 @@ class Module:
         if param.error == error:
             return
         param.error = error
-        param.t = self.clock()
+        param.t_s = self.clock.wall_s
+        param.t_ms = self.clock.wall_ms
         if self.announce:
             self.announce(param)
 

@@ -245,7 +245,9 @@ class Node:
 
     def _ping(self, session, specifier, data):
         _check_printable(specifier)
-        session.send(message('pong', specifier, '[null,%s]' % qualifiers(self.clock())))
+        clock = self.clock
+        session.send(message('pong', specifier, '[null,%s]' % qualifiers(clock.wall_s,
+                                                                          clock.wall_ms)))
 
     def _read(self, session, specifier, data):
         module, param = self._parameter(specifier)
@@ -271,7 +273,9 @@ class Node:
         module, name, command = self._command(specifier)
         self._check_write(session, module, name)
         result = module.do(name, command, parse_json(data))
-        session.send(message('done', specifier, '[%s,%s]' % (result, qualifiers(self.clock()))))
+        clock = self.clock
+        session.send(message('done', specifier, '[%s,%s]' % (result, qualifiers(clock.wall_s,
+                                                                                 clock.wall_ms))))
 
     def _check(self, session, specifier, data):
         module, name, item = self._accessible(specifier)

@@ -59,7 +59,7 @@ def replay(path):
     problems = []
     for number, client, request, expected in parse(path):
         if client == 'clock':
-            clock.t_ms = None if request == 'none' else int(request)
+            clock.set(None if request == 'none' else int(request))
             continue
         node.handle(sessions[client], request)
         for name in sorted(sessions):

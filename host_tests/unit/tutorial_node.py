@@ -13,18 +13,17 @@ T0 = 1700000000123   # ms
 
 
 class FixedClock:
-    """Stands still at ``t_ms`` (Unix milliseconds, None: no time known)."""
+    """Stands still at ``t_ms`` (Unix milliseconds; None: no time known)."""
 
     def __init__(self, t_ms=T0):
-        self.t_ms = t_ms
+        self.set(t_ms)
+
+    def set(self, t_ms):
+        self.wall_s = None if t_ms is None else t_ms // 1000 - 946684800
+        self.wall_ms = 0 if t_ms is None else t_ms % 1000
 
     def read(self):
         pass
-
-    def __call__(self):
-        if self.t_ms is None:
-            return None
-        return self.t_ms // 1000 - 946684800, self.t_ms % 1000
 
 
 class Outside(Readable):

@@ -278,3 +278,35 @@ def test_client_that_does_not_read_is_bounded(node):
     finally:
         ws.close()
         probe.close()
+
+
+def _module_level_imports(tree):
+    """Imported module names outside any function (at import time of the file)."""
+    import ast
+    names = []
+    stack = list(tree.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            continue
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            names += ['%s.%s' % (node.module, alias.name) for alias in node.names]
+        stack.extend(ast.iter_child_nodes(node))
+    return names
+
+
+def test_web_and_discovery_code_is_imported_only_when_needed():
+    import ast
+    lazy = {'transport.web', 'transport.websocket', 'transport.discovery'}
+    found = {}
+    for folder, _, files in os.walk(os.path.join(ROOT, 'firmware')):
+        for name in files:
+            if name.endswith('.py'):
+                path = os.path.join(folder, name)
+                with open(path) as f:
+                    early = lazy.intersection(_module_level_imports(ast.parse(f.read())))
+                if early:
+                    found[os.path.relpath(path, ROOT)] = early
+    assert found == {}

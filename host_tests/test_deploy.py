@@ -1,4 +1,4 @@
-"""tools/deploy.py end to end on a virtual board (tools/vboard.py), without hardware.
+"""tools/deploy.py end to end on a virtual board (host_tests/vboard/vboard.py), without hardware.
 
 One vboard serves the module: the first deploy copies everything and the node
 answers ``*IDN?`` and ``describe`` over TCP after the reset; a second deploy

@@ -1,4 +1,4 @@
-"""tools/vboard.py as a child process of a test: start, wait for ``VBOARD <pty>``,
+"""host_tests/vboard/vboard.py as a child process of a test: start, wait for ``VBOARD <pty>``,
 stop by PID (its MicroPython child is found by PID too and must be gone)."""
 
 import os
@@ -8,7 +8,7 @@ import sys
 
 from helpers import ROOT, stop_process
 
-VBOARD = os.path.join(ROOT, 'tools', 'vboard.py')
+VBOARD = os.path.join(ROOT, 'host_tests', 'vboard', 'vboard.py')
 MPREMOTE = os.path.join(os.path.dirname(sys.executable), 'mpremote')
 
 

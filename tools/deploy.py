@@ -16,7 +16,7 @@ then ask ``*IDN?`` and ``describe`` over TCP (or a serial line).
 Layout on the board: ``main.py``, ``config.json`` (and ``secrets.json`` if
 there is one next to the config) at the top, compiled modules in ``lib/``.
 ``--board sim`` deploys the simulated board (board.py, plant.py) to a
-tools/vboard.py virtual board, with TCP on 127.0.0.1 and a free port (the
+host_tests/vboard/vboard.py virtual board, with TCP on 127.0.0.1 and a free port (the
 one the board already uses, when it has one).  Every failure says what to
 do next.  Before mpremote runs, the port must answer like a MicroPython REPL
 within seconds (a node's SECoP serial line does not).  ``--dry-run`` checks

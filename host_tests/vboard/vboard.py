@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A virtual MicroPython board for mpremote: the unix port's REPL on a pty.
 
-    .venv/bin/python tools/vboard.py ROOT [--heap SIZE] [--link PATH]
+    .venv/bin/python host_tests/vboard/vboard.py ROOT [--heap SIZE] [--link PATH]
 
 ROOT is the board's filesystem (created if missing): MicroPython runs with
 ROOT as its working directory and ``MICROPYPATH=.frozen:ROOT/lib:<shim>``,
@@ -16,7 +16,7 @@ Behaves like a board where mpremote and the deploy tool can tell:
 * a soft reset (Ctrl-D at the REPL or raw REPL, ``machine.soft_reset()``)
   prints ``MPY: soft reboot`` and starts a new MicroPython, back in the raw
   REPL if it was there, otherwise running main.py;
-* a hard reset (``machine.reset()`` from tools/vboard_shim, exit code 99)
+* a hard reset (``machine.reset()`` from the shim, exit code 99)
   starts a new MicroPython running main.py;
 * ``machine.reset_cause()`` tells power on, hard or soft reset.
 
@@ -34,7 +34,7 @@ import time
 import tty
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SHIM = os.path.join(HERE, 'vboard_shim')
+SHIM = os.path.join(HERE, 'shim')
 MICROPYTHON = os.path.join(os.path.dirname(sys.executable), 'micropython')
 HARD_RESET_EXIT = 99
 RAW_BANNER = b'raw REPL; CTRL-B to exit\r\n>'

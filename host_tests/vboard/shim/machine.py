@@ -1,4 +1,4 @@
-"""tools/vboard.py's ``machine`` module: host only, never deploy.
+"""host_tests/vboard/vboard.py's ``machine`` module: host only, never deploy.
 
 The unix port's built-in ``machine`` has no reset, reset cause or watchdog.
 This module extends it (MicroPython finds a ``machine.py`` on sys.path before

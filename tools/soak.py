@@ -76,38 +76,29 @@ def open_fds(node):
 # --- statistics ---------------------------------------------------------------
 
 class Stats:
-    """Counters shared by the client threads."""
+    """Counters shared by the client threads: ``count`` by name ('requests', 'updates',
+    'reconnects', 'refused', 'reply <kind>', 'error <class>', 'lost <request>') and
+    ``latency`` (seconds) by request action."""
 
     def __init__(self):
         self.lock = threading.Lock()
-        self.requests = 0
-        self.replies = collections.Counter()        # by reply action
-        self.errors = collections.Counter()         # by error class
-        self.updates = 0
-        self.reconnects = 0
-        self.refused = 0
-        self.lost = collections.Counter()           # connection lost, by request action
-        self.latency = collections.defaultdict(list)  # request action -> seconds
+        self.count = collections.Counter()
+        self.latency = collections.defaultdict(list)
 
     def reply(self, action, reply, seconds):
-        kind = 'ISSE... (identification)' if reply.startswith('ISSE') else reply.split(' ', 1)[0]
+        kind = 'ISSE' if reply.startswith('ISSE') else reply.split(' ', 1)[0]
         with self.lock:
-            self.requests += 1
-            self.replies[kind] += 1
+            self.count.update(('requests', 'reply ' + kind))
             self.latency[action].append(seconds)
             if kind.startswith('error'):
                 try:
-                    self.errors[json.loads(reply.split(' ', 2)[2])[0]] += 1
+                    self.count['error ' + json.loads(reply.split(' ', 2)[2])[0]] += 1
                 except (ValueError, IndexError):
-                    self.errors['(malformed error report)'] += 1
+                    self.count['error (malformed report)'] += 1
 
     def add(self, name, count=1):
         with self.lock:
-            setattr(self, name, getattr(self, name) + count)
-
-    def connection_lost(self, action):
-        with self.lock:
-            self.lost[action] += 1
+            self.count[name] += count
 
 
 class Refused(Exception):
@@ -128,7 +119,7 @@ class Client(LineClient):
         try:
             line, events = self.request(request)
         except (OSError, EOFError, UnicodeError):
-            self.stats.connection_lost(action)
+            self.stats.add('lost ' + action)
             raise
         self.stats.add('updates', len(events))
         if line.startswith('error  ["Impossible","too many clients'):
@@ -389,7 +380,8 @@ def run(args):
                 break
             if len(samples) % 6 == 0:
                 progress(t0, total, '%d requests, %d errors; heap %d allocated, %d free' % (
-                    stats.requests, sum(stats.errors.values()), samples[-1][0], samples[-1][1]))
+                    stats.count['requests'], sum(v for k, v in stats.count.items() if k[:6] == 'error '),
+                    samples[-1][0], samples[-1][1]))
         load.stop()
         result['clients_back'] = wait_clients(monitor, 1)
         result['end'] = heap_figures(monitor)
@@ -412,57 +404,38 @@ def run(args):
 
 def report(result):
     """The figures as Markdown text."""
-    args, stats = result['args'], result['stats']
+    args, stats, count = result['args'], result['stats'], result['stats'].count
     lines = ['# Soak test', '',
-             'Command: `.venv/bin/python tools/soak.py --minutes %g --clients %d --speed %g`' % (
-                 args.minutes, args.clients, args.speed),
-             '', 'Date: %s' % result['started'].strftime('%Y-%m-%d %H:%M %Z'),
-             '', 'Firmware: commit %s' % result['version'], '']
+             'Command: `.venv/bin/python tools/soak.py --minutes %g --clients %d --speed %g`, '
+             '%s, firmware %s' % (args.minutes, args.clients, args.speed,
+                                  result['started'].strftime('%Y-%m-%d %H:%M %Z'),
+                                  result['version']), '']
     if 'failure' in result:
         lines += ['**The run failed: %s** (node log: %s)' % (result['failure'], result['log']), '']
-    lines += ['| Figure | Value |', '|---|---|',
-              '| node alive at the end (`*IDN?` answered) | %s |' % (
-                  'yes' if result['alive'] else '**no**'),
-              '| requests served | %d (%.0f per second) |' % (
-                  stats.requests, stats.requests / max(1.0, result.get('seconds', 0))),
-              '| updates received | %d |' % stats.updates,
-              '| reconnects | %d |' % stats.reconnects,
-              '| refused connects (limit %d, node had not yet seen a close) | %d |' % (
-                  LIMIT, stats.refused),
-              '| connections lost while waiting for a reply | %d |' % sum(stats.lost.values())]
+    rows = [('node alive at the end (`*IDN?` answered)', 'yes' if result['alive'] else '**no**'),
+            ('requests per second', '%.0f' % (count['requests'] / max(1.0, result.get('seconds',
+                                                                                      0))))]
     for key, label in (('boot', 'at boot'), ('start', 'start (after warm-up)'), ('end', 'end')):
         if key in result:
-            alloc, free = result[key]
-            lines.append('| heap %s: system:_mem_alloc / system:value (free) | %d / %d |' % (
-                label, alloc, free))
+            rows.append(('heap %s: system:_mem_alloc / free' % label, '%d / %d' % result[key]))
     if 'start' in result and 'end' in result:
-        growth = result['end'][0] - result['start'][0]
-        lines.append('| heap growth start to end | %+d bytes (limit %d) |' % (
-            growth, HEAP_GROWTH_LIMIT))
-        lines.append('| peak allocated / least free during the load (5 s samples) | %d / %d |' % (
-            result['peak_alloc'], result['min_free']))
-        lines.append('| open fds of the MicroPython process, start / end | %s / %s |' % (
-            result['start_fds'], result['end_fds']))
-        lines.append('| system:_clients back to 1 after the load | %s |' % (
-            'yes' if result['clients_back'] else '**no**'))
-    every = [s for values in stats.latency.values() for s in values]
-    lines.append('| latency all requests: p50 / p99 / max | %.1f / %.1f / %.1f ms |' % (
-        1000 * percentile(every, 0.5), 1000 * percentile(every, 0.99), 1000 * max(every or [0])))
+        rows += [('heap growth start to end', '%+d bytes (limit %d)' % (
+                     result['end'][0] - result['start'][0], HEAP_GROWTH_LIMIT)),
+                 ('peak allocated / least free during the load (5 s samples)', '%d / %d' % (
+                     result['peak_alloc'], result['min_free'])),
+                 ('open fds of the MicroPython process, start / end', '%s / %s' % (
+                     result['start_fds'], result['end_fds'])),
+                 ('system:_clients back to 1 after the load',
+                  'yes' if result['clients_back'] else '**no**')]
+    rows += sorted(count.items())       # requests, replies, errors, refused, lost, ...
+    lines += ['| figure | value |', '|---|---|'] + ['| %s | %s |' % row for row in rows]
     lines += ['', '## Latency by request (ms)', '', '| request | count | p50 | p99 | max |',
               '|---|---|---|---|---|']
-    for action in sorted(stats.latency):
-        values = stats.latency[action]
+    every = [('all', [x for values in stats.latency.values() for x in values])]
+    for action, values in every + sorted(stats.latency.items()):
         lines.append('| %s | %d | %.1f | %.1f | %.1f |' % (
             action, len(values), 1000 * percentile(values, 0.5),
-            1000 * percentile(values, 0.99), 1000 * max(values)))
-    lines += ['', '## Replies by kind', '', '| reply | count |', '|---|---|']
-    lines += ['| %s | %d |' % item for item in sorted(stats.replies.items())]
-    lines += ['', '## Errors by class', '', '| class | count |', '|---|---|']
-    lines += ['| %s | %d |' % item for item in sorted(stats.errors.items())] or ['| none | 0 |']
-    if stats.lost:
-        lines += ['', '## Connections lost while waiting for a reply, by request', '',
-                  '| request | count |', '|---|---|']
-        lines += ['| %s | %d |' % item for item in sorted(stats.lost.items())]
+            1000 * percentile(values, 0.99), 1000 * max(values or [0])))
     return '\n'.join(lines) + '\n'
 
 

@@ -5,7 +5,8 @@ run on the host before a deploy, tools/configcheck.py), heater outputs off
 (``board.safe_state()``); a module with a problem is replaced by one in ERROR
 that says why, so its heater stays off while SECoP still serves; then the
 transports and the periodic tasks.  ``problems`` in the config are ones the
-host found and let through (the simulator does, to show how the node reacts).
+host found and let through (the simulator does, to show how the node reacts):
+``[module index or null, text]`` pairs, so exactly those modules stand in ERROR.
 """
 
 import asyncio
@@ -41,7 +42,7 @@ class ConfigError(Readable):
 class App:
     """The node, its modules and the tasks that keep them running."""
 
-    def __init__(self, config, board, problems=()):
+    def __init__(self, config, board, problems=None):
         self.config = config
         self.board = board
         self.clock = board.clock()
@@ -49,9 +50,9 @@ class App:
         self.tcp = None
         self.node = None
         modules = []
-        for cfg in config['modules']:
-            name = cfg.get('name', 'module%d' % len(modules))
-            mine = [p for p in problems if "'%s'" % name in p]
+        for index, cfg in enumerate(config['modules']):
+            name = cfg.get('name', 'module%d' % index)
+            mine = (problems or {}).get(index)     # from configcheck, by module index
             try:
                 if mine:
                     raise ValueError(mine[0])
@@ -242,13 +243,18 @@ def main(config_path='config.json', board_module=None):
     config = load_config(config_path)
     if type(config) is not dict:
         config = {}
-    problems = guard(config) + config.pop('problems', [])
+    problems = guard(config)
+    by_module = {}
+    for index, text in config.pop('problems', ()):     # found on the host (tools/sim.py)
+        problems.append(text)
+        if index is not None:
+            by_module.setdefault(index, []).append(text)
     board = board_module.Board(config.get('board', {}))
     board.safe_state()
     for problem in problems:
         print('config:', problem)
     try:
-        asyncio.run(App(config, board, problems).run())
+        asyncio.run(App(config, board, by_module).run())
     finally:
         board.safe_state()
         asyncio.new_event_loop()

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from helpers import ROOT
+from helpers import ROOT, SimNode
 
 import configcheck  # noqa: E402
 
@@ -313,3 +313,42 @@ def test_the_placeholder_ssid_is_refused_before_a_deploy():
                      "your Wi-Fi network"]
     # at boot (no secrets to check) the node starts and falls back to its access point
     assert configcheck.check(board_config('esp32'), 'esp32', None) == []
+
+
+def test_problems_are_given_by_module_index_not_by_name_in_the_text():
+    """A heater module pointing at 'outside' names that module in its problem text;
+    only the heater module is concerned, the sensor 'outside' is healthy."""
+    config = board_config('sim')
+    config['modules'][2]['loop'] = 'outside'
+    by_module = {}
+    found = configcheck.check(config, 'sim', None, by_module)
+    assert found == ["modules[2] 'heater_output': loop 'outside' must name a loop module "
+                     "listed before this one"]
+    assert by_module == {2: found}
+
+
+def test_pin_used_twice_concerns_both_modules():
+    config = board_config('esp32')
+    config['board']['network']['ssid'] = 'LAB-WIFI'
+    config['modules'][1]['adc']['pin'] = 34         # the pin of 'outside' (index 0)
+    by_module = {}
+    found = configcheck.check(config, 'esp32', SECRETS, by_module)
+    assert len(found) == 1 and 'pin 34 is used twice' in found[0]
+    assert by_module == {0: found, 1: found}
+
+
+def test_the_node_stands_a_module_with_a_problem_in_error_and_no_other(tmp_path):
+    config = board_config('sim')
+    config['modules'][2]['loop'] = 'outside'
+    path = tmp_path / 'config.json'
+    path.write_text(json.dumps(config))
+    node = SimNode(config=str(path))
+    try:
+        conn = node.client()
+        assert conn.ask('read heater_output:status').split(' ', 2)[2].startswith(
+            '[[400,"config error: modules[2] \'heater_output\': loop \'outside\'')
+        assert conn.ask('read outside:status').startswith('reply outside:status [[100,')
+        assert conn.ask('read heater:status').startswith('reply heater:status [[100,')
+        conn.close()
+    finally:
+        node.stop()

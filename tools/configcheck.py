@@ -1,6 +1,10 @@
 """Checks a node configuration against a board: one message per problem.
 
-    check(config, board, secrets=None) -> list of problem strings ([] = ok)
+    check(config, board, secrets=None, by_module=None) -> list of problem strings
+
+``[]`` means ok.  ``by_module``, a dict if given, is filled with the problems
+that concern each module, by its index in ``modules`` (a module with one is
+built as a stand-in in ERROR by the app): structured, not matched by text.
 
 ``board`` is 'esp32', 'pyboard' or 'sim'.  ``secrets`` is the parsed
 secrets.json (Wi-Fi passwords); None skips the checks that need it.  Every
@@ -76,14 +80,14 @@ _PYB_WDT_MAX_MS = 32000     # the independent watchdog's longest timeout
 _SIM_CHANNELS = ('ambient', 'block')
 
 
-def check(config, board, secrets=None):
-    """All problems of ``config`` on ``board``, one string each."""
+def check(config, board, secrets=None, by_module=None):
+    """All problems of ``config`` on ``board``, one string each (see the module doc)."""
     if board not in ('esp32', 'pyboard', 'sim'):
         return ["unknown board %r: use esp32, pyboard or sim" % (board,)]
     if type(config) is not dict:
         return ['the configuration must be a JSON object']
     problems = []
-    ctx = _Context(config, board, secrets, problems)
+    ctx = _Context(config, board, secrets, problems, by_module)
     for key in config:
         if key not in TOP_LEVEL:
             problems.append("unknown top-level key %r (known: %s)" % (key, ', '.join(TOP_LEVEL)))
@@ -102,20 +106,28 @@ def check(config, board, secrets=None):
 class _Context:
     """The config being checked, the problems found and the pins in use."""
 
-    def __init__(self, config, board, secrets, problems):
+    def __init__(self, config, board, secrets, problems, by_module):
         self.config = config
         self.board = board
         self.secrets = secrets
         self.problems = problems
-        self.pins = []          # (pin, user) for the double-use check
-        self.loops = []         # loop modules, for the watchdog check
+        self.by_module = by_module
+        self.module = None      # index of the module being checked
+        self.pins = []          # (pin, user, label, module index) for the double-use check
+        self.loops = []         # (index, config) of the loop modules, for the watchdog check
         board_cfg = config.get('board', {})
         self.board_cfg = board_cfg if type(board_cfg) is dict else {}
         net = self.board_cfg.get('network', {})
         self.wifi = type(net) is dict and net.get('enabled', False) is True
 
-    def add(self, text):
+    def add(self, text, modules=None):
+        """A problem; it concerns ``modules`` (indexes), else the module being checked."""
         self.problems.append(text)
+        if modules is None:
+            modules = () if self.module is None else (self.module,)
+        if self.by_module is not None:
+            for index in modules:
+                self.by_module.setdefault(index, []).append(text)
 
     def section(self, key):
         value = self.config.get(key, {})
@@ -276,7 +288,7 @@ def _check_secrets(ctx, ap_on):
 # --- pins -----------------------------------------------------------------------------
 
 def _use_pin(ctx, pin, user, label=None):
-    ctx.pins.append((pin, user, label or 'pin %s' % (pin,)))
+    ctx.pins.append((pin, user, label or 'pin %s' % (pin,), ctx.module))
 
 
 def _claim_pin(ctx, where, cfg):
@@ -348,11 +360,13 @@ def _listing(pins):
 
 def _check_pins(ctx):
     seen = {}
-    for pin, user, label in ctx.pins:
+    for pin, user, label, module in ctx.pins:
         if pin in seen:
-            ctx.add('%s is used twice: by %s and by %s' % (label, seen[pin], user))
+            first, other = seen[pin]
+            ctx.add('%s is used twice: by %s and by %s' % (label, first, user),
+                    tuple(m for m in (other, module) if m is not None))
         else:
-            seen[pin] = user
+            seen[pin] = (user, module)
 
 
 # --- modules ----------------------------------------------------------------------------
@@ -365,6 +379,7 @@ def _check_modules(ctx):
     names = []
     classes = MODULE_CLASSES + (('sim',) if ctx.board == 'sim' else ())
     for index, cfg in enumerate(modules):
+        ctx.module = index
         where = 'modules[%d]' % index
         if type(cfg) is not dict:
             ctx.add('%s must be a JSON object' % where)
@@ -393,6 +408,7 @@ def _check_modules(ctx):
                 _check_loop(ctx, where, cfg, sensor)
         elif kind == 'heater':
             _check_heater_module(ctx, where, cfg, modules[:index])
+    ctx.module = None
 
 
 def _check_sensor(ctx, where, cfg):
@@ -416,7 +432,7 @@ def _check_sensor(ctx, where, cfg):
 
 
 def _check_loop(ctx, where, cfg, sensor):
-    ctx.loops.append(cfg)
+    ctx.loops.append((ctx.module, cfg))
     _check_heater_output(ctx, where, cfg.get('heater'))
     t_min = _number(ctx, where, cfg, 't_min', required=True)
     t_max = _number(ctx, where, cfg, 't_max', required=True)
@@ -598,8 +614,8 @@ def _check_watchdog(ctx):
         ctx.add('watchdog_ms: %d is too short, use at least 1000' % wdt)
     if ctx.board == 'pyboard' and wdt > _PYB_WDT_MAX_MS:
         ctx.add('watchdog_ms: the Pyboard watchdog allows at most %d' % _PYB_WDT_MAX_MS)
-    for loop in ctx.loops:
+    for index, loop in ctx.loops:
         period = loop.get('period', 1.0)
         if _is_number(period) and wdt < 4 * period * 1000:
             ctx.add("watchdog_ms: %d is below 4 control periods of '%s' (%d ms)"
-                    % (wdt, loop.get('name'), 4 * period * 1000))
+                    % (wdt, loop.get('name'), 4 * period * 1000), (index,))

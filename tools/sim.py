@@ -167,9 +167,12 @@ def prepare_config(args, path):
                        '"tcp" object' % args.config)
     # checked here, as make deploy does; the node is told the problems (and puts
     # the modules concerned in ERROR) instead of refusing to start, to show that
-    problems = configcheck.check(config, 'sim')
-    if problems:
-        config['problems'] = problems
+    by_module = {}
+    problems = configcheck.check(config, 'sim', None, by_module)
+    if problems:        # [module index or None, text]: the node stands those modules in ERROR
+        config['problems'] = [[index, text] for index, texts in sorted(by_module.items())
+                              for text in texts] + \
+            [[None, text] for text in problems if not any(text in t for t in by_module.values())]
     tcp = config.setdefault('tcp', {})
     tcp['bind'] = '127.0.0.1'
     tcp['port'] = args.port

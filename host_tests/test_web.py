@@ -156,6 +156,26 @@ def test_websocket_session(node):
     assert wait_for(lambda: clients(node) == 0, 5)
 
 
+def test_websocket_follows_the_access_rules(tmp_path):
+    with open(os.path.join(ROOT, 'boards', 'sim', 'config.json')) as f:
+        config = json.load(f)
+    config['access'] = {'writers': ['10.1.2.3'], 'allow': ['heater:stop']}
+    path = tmp_path / 'config.json'
+    path.write_text(json.dumps(config))
+    sim = SimNode(config=str(path))
+
+    async def session():
+        async with websockets.connect('ws://127.0.0.1:%d/' % sim.port) as ws:
+            await ws.send('change heater:target 40')
+            assert (await ws.recv()).startswith('error_change heater:target ["ReadOnly"')
+            await ws.send('do heater:stop')
+            assert (await ws.recv()).startswith('done heater:stop')
+    try:
+        run(session())
+    finally:
+        sim.stop()
+
+
 class RawWebSocket:
     """A WebSocket client made by hand, to send frames no library would."""
 

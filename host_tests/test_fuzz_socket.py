@@ -22,11 +22,15 @@ import time
 import pytest
 
 from helpers import SimNode, heap, settled_heap, wait_for
-from secop.errors import CLASSES
 
 SEED = 20260707
 MAX_LINE = 1024              # the node's input buffer (config "max_line")
 UPDATE_ACTIONS = (b'update', b'error_update', b'log')
+# the error classes of the specification (1.0/1.1, and NotCheckable from 2.0)
+CLASSES = ('ProtocolError', 'NoSuchModule', 'NoSuchParameter', 'NoSuchCommand', 'ReadOnly',
+           'NotCheckable', 'WrongType', 'RangeError', 'BadJSON', 'NotImplemented',
+           'HardwareError', 'CommandRunning', 'CommunicationFailed', 'TimeoutError', 'IsBusy',
+           'IsError', 'Disabled', 'Impossible', 'ReadFailed', 'OutOfRange', 'InternalError')
 
 
 @pytest.fixture(scope='module')

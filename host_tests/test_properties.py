@@ -33,9 +33,9 @@ from hypothesis import HealthCheck, assume, example, given, settings  # noqa: E4
 from hypothesis import strategies as st  # noqa: E402
 
 from secop import codec  # noqa: E402
-from secop.datatypes import (Array, Blob, Bool, Double, Enum, Int, Scaled,  # noqa: E402
-                             String, Struct, Tuple)
+from secop.datatypes import Bool, Double, Enum, Int, String, Struct, Tuple  # noqa: E402
 from secop.errors import SECoPError  # noqa: E402
+from secop.moretypes import Array, Blob, Scaled  # noqa: E402
 from secop.module import Param  # noqa: E402
 import tutorial_node  # noqa: E402
 

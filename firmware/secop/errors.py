@@ -5,15 +5,6 @@ One exception type carries the wire name of its class, so handlers raise
 ``error_<action> <specifier> ["RangeError","...",{}]``.
 """
 
-# The complete list of the specification (1.0/1.1 plus NotCheckable from 2.0).
-CLASSES = (
-    'ProtocolError', 'NoSuchModule', 'NoSuchParameter', 'NoSuchCommand',
-    'ReadOnly', 'NotCheckable', 'WrongType', 'RangeError', 'BadJSON',
-    'NotImplemented', 'HardwareError', 'CommandRunning', 'CommunicationFailed',
-    'TimeoutError', 'IsBusy', 'IsError', 'Disabled', 'Impossible', 'ReadFailed',
-    'OutOfRange', 'InternalError',
-)
-
 
 class SECoPError(Exception):
     """An error that is reported on the wire under its SECoP class name."""

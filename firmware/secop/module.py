@@ -154,9 +154,6 @@ class Module:
 
     # --- used by subclasses -------------------------------------------------
 
-    def param(self, name):
-        return self._lookup[name]
-
     def get(self, name):
         return self._lookup[name].value
 

@@ -4,8 +4,9 @@ module ``aux`` that covers the remaining datatypes and properties.
 Used by the golden transcripts; deterministic: the clock is fixed.
 """
 
-from secop.datatypes import Array, Blob, Bool, Double, Enum, Int, Scaled, String, Struct
+from secop.datatypes import Bool, Double, Enum, Int, String, Struct
 from secop.errors import SECoPError
+from secop.moretypes import Array, Blob, Scaled
 from secop.module import BUSY, IDLE, Command, Drivable, Parameter, Readable, Writable, declare
 from secop.node import Node
 

@@ -77,6 +77,16 @@ class _Numeric(DataType):
             raise _range('%s must be between %s and %s' % (
                 _num(value), _num(self.min), _num(self.max)))
 
+    def _set_unit(self, unit, fmtstr, absolute_resolution, relative_resolution):
+        if unit:
+            self.unit = unit
+        if fmtstr:
+            self.fmtstr = fmtstr
+        if absolute_resolution is not None:
+            self.absolute_resolution = absolute_resolution
+        if relative_resolution is not None:
+            self.relative_resolution = relative_resolution
+
     def _unit_props(self):
         props = []
         if self.unit:
@@ -96,14 +106,15 @@ class Double(_Numeric):
 
     def __init__(self, min=None, max=None, unit='', fmtstr='', absolute_resolution=None,
                  relative_resolution=None):
-        self.min = None if min is None else float(min)
-        self.max = None if max is None else float(max)
-        self.unit = unit
-        self.fmtstr = fmtstr
-        self.absolute_resolution = absolute_resolution
-        self.relative_resolution = relative_resolution
-        self.default = _clamp_zero(-_INF if min is None else float(min),
-                                   _INF if max is None else float(max)) * 1.0
+        if min is not None:
+            self.min = float(min)
+        if max is not None:
+            self.max = float(max)
+        self._set_unit(unit, fmtstr, absolute_resolution, relative_resolution)
+        default = _clamp_zero(-_INF if min is None else float(min),
+                              _INF if max is None else float(max)) * 1.0
+        if default:
+            self.default = default
 
     def validate(self, value):
         if not _is_number(value):
@@ -134,11 +145,13 @@ class Double(_Numeric):
 
 class Int(DataType):
     TYPE = 'int'
+    unit = ''
 
     def __init__(self, min=-(1 << 24), max=1 << 24, unit=''):
         self.min = min
         self.max = max
-        self.unit = unit
+        if unit:
+            self.unit = unit
         self.default = _clamp_zero(min, max)
 
     def validate(self, value):
@@ -205,11 +218,19 @@ class String(DataType):
     TYPE = 'string'
     default = ''
 
+    maxchars = None
+    minchars = 0
+    isUTF8 = False
+    default = ''
+
     def __init__(self, maxchars=None, minchars=0, isUTF8=False):
-        self.maxchars = maxchars
-        self.minchars = minchars
-        self.isUTF8 = isUTF8
-        self.default = ' ' * minchars
+        if maxchars is not None:
+            self.maxchars = maxchars
+        if minchars:
+            self.minchars = minchars
+            self.default = ' ' * minchars
+        if isUTF8:
+            self.isUTF8 = True
 
     def validate(self, value):
         if type(value) is not str:

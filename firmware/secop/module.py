@@ -29,21 +29,41 @@ STABILIZING = 380
 ERROR = 400
 
 
-class Parameter:
+class _Declaration:
+    """What parameters and commands share.  Defaults are class attributes and
+    an instance stores only what differs: each attribute an instance holds
+    costs heap, and a node has dozens of declarations."""
+
+    group = ''
+    visibility = ''
+    checkable = False
+
+    def _set_common(self, group, visibility, checkable):
+        if group:
+            self.group = group
+        if visibility:
+            self.visibility = visibility
+        if checkable:
+            self.checkable = True
+
+
+class Parameter(_Declaration):
     """Declaration of a parameter (shared by all instances of a module class)."""
 
     kind = 'parameter'
+    readonly = True
+    constant = None
 
     def __init__(self, description, datatype, readonly=True, constant=None, default=None,
                  group='', visibility='', checkable=False):
         self.description = description
         self.datatype = datatype
-        self.readonly = readonly
-        self.constant = constant
         self.default = datatype.default if default is None else default
-        self.group = group
-        self.visibility = visibility
-        self.checkable = checkable
+        if not readonly:
+            self.readonly = False
+        if constant is not None:
+            self.constant = constant
+        self._set_common(group, visibility, checkable)
 
     def properties(self):
         props = [('description', self.description), ('datainfo', Raw(self.datatype.describe())),
@@ -53,7 +73,7 @@ class Parameter:
         return props + _common_properties(self)
 
 
-class Command:
+class Command(_Declaration):
     """Declaration of a command with an optional argument and result datatype."""
 
     kind = 'command'
@@ -62,9 +82,7 @@ class Command:
                  checkable=False):
         self.description = description
         self.datatype = CommandType(argument, result)
-        self.group = group
-        self.visibility = visibility
-        self.checkable = checkable
+        self._set_common(group, visibility, checkable)
 
     def properties(self):
         return [('description', self.description),
@@ -101,6 +119,9 @@ def status_type(*members):
 class Param:
     """The live state of one parameter of one module instance."""
 
+    error = None
+    reader = None                   # the module's read_<name> hook, if any
+
     def __init__(self, module, name, decl):
         self.module = module
         self.name = name
@@ -108,8 +129,6 @@ class Param:
         self.value = decl.constant if decl.constant is not None else decl.default
         self.t_s = None             # the time of the value (secop.clock): seconds ...
         self.t_ms = 0               # ... and milliseconds
-        self.error = None
-        self.reader = None          # the module's read_<name> hook, if any
 
     def report(self):
         """``(is_error, json_text)``: the data report or the error report."""
@@ -146,7 +165,9 @@ class Module:
                 item = Param(self, acc_name, decl)
                 item.t_s = clock.wall_s
                 item.t_ms = clock.wall_ms
-                item.reader = getattr(self, 'read_' + acc_name, None)
+                reader = getattr(self, 'read_' + acc_name, None)
+                if reader is not None:
+                    item.reader = reader
                 self.params.append(item)
             else:
                 item = decl

@@ -22,10 +22,7 @@ class Scaled(_Numeric):
         self.scale = scale
         self.min = int(min)
         self.max = int(max)
-        self.unit = unit
-        self.fmtstr = fmtstr
-        self.absolute_resolution = absolute_resolution
-        self.relative_resolution = relative_resolution
+        self._set_unit(unit, fmtstr, absolute_resolution, relative_resolution)
         self.default = _clamp_zero(self.min, self.max) * scale
 
     def validate(self, value):

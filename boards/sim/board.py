@@ -13,7 +13,7 @@ simulated seconds after boot (a day unless configured; it never starts near
 import asyncio
 import time
 
-from control.sensors import NTCBeta
+from control.ntc import NTCBeta
 from plant import ThermalPlant
 from secop.clock import Clock
 from secop.datatypes import Double, Enum

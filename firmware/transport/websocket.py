@@ -163,7 +163,7 @@ class Reader:
             self._consume(head)
             if opcode >= _CLOSE and (length > 125 or not final):
                 return PROTOCOL_ERROR
-            if not await self._need(length):
+            if at + length > len(buf) or not await self._need(length):
                 return TOO_BIG
             for i in range(length):
                 buf[at + i] ^= mask[i & 3]
@@ -171,7 +171,8 @@ class Reader:
                 return NORMAL
             if opcode == _PING:
                 await self._room()
-                self.conn.session.send(Frames(frame_header(_PONG, length) + bytes(buf[at:at + length])))
+                pong = frame_header(_PONG, length) + bytes(buf[at:at + length])
+                self.conn.session.send(Frames(pong))
             elif opcode == (_TEXT if at == 0 else _CONTINUATION):
                 self.start = at + length        # the payload joins the message
                 if final:

@@ -3,7 +3,9 @@
 VENV    := .venv
 PY      := $(VENV)/bin/python
 PYTHON  ?= python3
-REQS    := requirements.txt requirements-stubs-esp32.txt requirements-stubs-pyboard.txt
+# a board's MicroPython stubs (STUBS in boards/<board>/capabilities.py) for make typecheck
+STUBS   := $(wildcard requirements-stubs-*.txt)
+REQS    := requirements.txt $(STUBS)
 STAMP   := $(VENV)/.installed-$(shell cat $(REQS) | cksum | cut -d' ' -f1)
 TYPINGS := $(VENV)/typings
 # one setup at a time: `make sim` and `make test` started together share one venv
@@ -28,8 +30,9 @@ $(STAMP): $(REQS)
 	@$(PIP) -r requirements.txt
 	@echo "setup: installing the MicroPython stubs for make typecheck"
 	@rm -rf $(TYPINGS)
-	@for board in esp32 pyboard; do \
-		$(PIP) --no-compile --target $(TYPINGS)/$$board -r requirements-stubs-$$board.txt || exit 1; \
+	@for req in $(STUBS); do \
+		board=$${req#requirements-stubs-}; board=$${board%.txt}; \
+		$(PIP) --no-compile --target $(TYPINGS)/$$board -r $$req || exit 1; \
 	done
 	@rm -f $(VENV)/.installed-*
 	@touch $@

@@ -26,4 +26,10 @@ if options.port_manifest:
 for name in ("control", "modules", "secop", "transport"):
     package(name, base_path="firmware", opt=3)
 module("app.py", base_path="firmware", opt=3)
-module("board.py", base_path="boards/" + options.board, opt=3)
+# the board's modules, as its declaration lists them (paths here are relative to
+# this file: the manifest tool runs it from its own folder)
+declaration = {}
+with open("boards/%s/capabilities.py" % options.board) as f:
+    exec(f.read(), declaration)
+for name in declaration["DEPLOY"]:
+    module(name, base_path="boards/" + options.board, opt=3)

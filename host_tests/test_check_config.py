@@ -91,7 +91,7 @@ def test_esp32_adc_pins():
     found = problems('esp32', lambda c: loop(c)['adc'].update(pin=25))
     assert_reports(found, 'ADC2, which is unusable while Wi-Fi is on')
     found = problems('esp32', lambda c: loop(c)['adc'].update(pin=5))
-    assert_reports(found, 'pin 5 is not a usable ADC pin')
+    assert_reports(found, 'pin 5 is not an ADC input of the ESP32; use one of 32, 33')
     found = problems('esp32', lambda c: loop(c)['adc'].update(atten='12db'))
     assert_reports(found, 'atten must be one of')
 
@@ -114,7 +114,7 @@ def test_esp32_heater_pins():
 
 def test_pyboard_pins_and_timers():
     found = problems('pyboard', lambda c: loop(c)['adc'].update(pin='Y3'))
-    assert_reports(found, "pin 'Y3' has no ADC channel", 'pin Y3 is used twice')
+    assert_reports(found, "pin 'Y3' is not an ADC input of the Pyboard", 'pin Y3 is used twice')
     found = problems('pyboard', lambda c: loop(c)['heater'].update(timer=2))
     assert_reports(found, 'pin Y3 is not timer 2 channel 3; use "timer": 4, "channel": 3')
     found = problems('pyboard', lambda c: loop(c)['heater'].update(pin='X7', timer=3,
@@ -209,9 +209,11 @@ def test_tcp_rules():
 
 def test_serial_rules():
     found = problems('esp32', lambda c: c['serial'].update(enabled=True, uart=0, tx=34))
-    assert_reports(found, 'uart must be 1 or 2', 'serial.tx: pin 34 is an input only')
+    assert_reports(found, 'uart must be one of 1, 2, not 0')
+    found = problems('esp32', lambda c: c['serial'].update(enabled=True, tx=34))
+    assert_reports(found, 'serial.tx: pin 34 is an input only')
     found = problems('pyboard', lambda c: c['serial'].update(uart=5))
-    assert_reports(found, 'uart must be one of 1, 2, 3, 4, 6')
+    assert_reports(found, "uart must be one of 1, 2, 3, 4, 6, 'vcp', not 5")
     found = problems('pyboard', lambda c: c['serial'].update(uart=4) or
                      loop(c)['adc'].update(pin='X1'))
     assert_reports(found, 'pin X1 is used twice')
@@ -279,10 +281,17 @@ def test_same_problems_under_micropython(tmp_path):
     (tmp_path / 'config.json').write_text(json.dumps(config))
     script = tmp_path / 'check.py'
     script.write_text('import json, configcheck\n'
+                      'class Board:\n'
+                      '    NAME = "esp32"\n'
+                      'caps, names = Board(), {}\n'
+                      'exec(open(%r).read(), names)\n'
+                      'for key in names:\n'
+                      '    setattr(caps, key, names[key])\n'
                       'with open("config.json") as f:\n'
                       '    config = json.load(f)\n'
-                      'for problem in configcheck.check(config, "esp32", {}):\n'
-                      '    print(problem)\n')
+                      'for problem in configcheck.check(config, caps, {}):\n'
+                      '    print(problem)\n' % os.path.join(ROOT, 'boards', 'esp32',
+                                                           'capabilities.py'))
     micropython = os.path.join(os.path.dirname(sys.executable), 'micropython')
     env = dict(os.environ, MICROPYPATH=os.pathsep.join(
         [os.path.join(ROOT, 'tools'), os.path.join(ROOT, 'firmware')]))

@@ -7,6 +7,8 @@ import os
 import pytest
 
 from helpers import ROOT
+
+import boards  # noqa: E402  (tools/, on the path through helpers)
 from vboard_process import VBoard
 
 FIRMWARE = os.path.join(ROOT, 'firmware')
@@ -81,8 +83,13 @@ class ManifestRecorder:
 
         with open(os.path.join(ROOT, 'manifest.py')) as f:
             code = f.read()
-        exec(code, {'options': Options(), 'include': self.includes.append,
-                    'package': package, 'module': module})
+        cwd = os.getcwd()
+        os.chdir(ROOT)              # as MicroPython's manifest tool does
+        try:
+            exec(code, {'options': Options(), 'include': self.includes.append,
+                        'package': package, 'module': module})
+        finally:
+            os.chdir(cwd)
         return self
 
 
@@ -94,6 +101,13 @@ def test_manifest_freezes_firmware_and_board(board):
     assert recorder.files == expected
     assert recorder.includes == ['$(PORT_DIR)/boards/manifest.py']
     assert ManifestRecorder(board=board, port_manifest=False).run().includes == []
+
+
+@pytest.mark.parametrize('board', ['esp32', 'pyboard'])
+def test_board_package_json_installs_what_the_board_declares(board):
+    declared = boards.capabilities(board).DEPLOY
+    assert [url for _, url in load_package('boards', board, 'package.json')['urls']] == \
+        list(declared)
 
 
 def test_mip_installs_package_json_from_relative_urls(tmp_path):

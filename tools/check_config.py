@@ -18,9 +18,10 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 'firmware'))
 
+import boards  # noqa: E402
 import configcheck  # noqa: E402
 
-BOARDS = ('esp32', 'pyboard', 'sim')
+BOARDS = boards.names()
 
 
 def load_json(path, what):

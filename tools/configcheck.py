@@ -44,46 +44,17 @@ _CLASS_KEYS = {
                             'window', 'timeout', 'ramp', 'i_band'),
     'heater': ('loop',),
     'system': (),
-    'sim': (),
 }
-
-# --- what each board offers ---------------------------------------------------
-
-# ESP32: ADC2 is taken by the Wi-Fi driver; 6-11 drive the flash; 34-39 are
-# inputs only; strapping pins can glitch at boot; 1/3 carry the REPL (UART0).
-_ESP32_ADC1 = (32, 33, 34, 35, 36, 39)
-_ESP32_ADC2 = (0, 2, 4, 12, 13, 14, 15, 25, 26, 27)
-_ESP32_STRAPPING = (0, 2, 5, 12, 15)
-_ESP32_FLASH = (6, 7, 8, 9, 10, 11)
-_ESP32_INPUT_ONLY = (34, 35, 36, 37, 38, 39)
-_ESP32_OUTPUTS = (4, 13, 14, 16, 17, 18, 19, 21, 22, 23, 25, 26, 27, 32, 33)
-_ESP32_ATTN = ('0db', '2.5db', '6db', '11db')
-
-# Pyboard v1.1: ADC channels on the header, and the timer channels (not the
-# complementary CHxN ones) each header pin can output.  Timer 3 is internal,
-# 5 drives the servo outputs, 6 paces ADC/DAC transfers: listed, but refused.
-_PYB_ADC = ('X1', 'X2', 'X3', 'X4', 'X5', 'X6', 'X7', 'X8', 'X11', 'X12',
-            'X19', 'X20', 'X21', 'X22', 'Y11', 'Y12')
-_PYB_PWM = {
-    'X1': ((2, 1), (5, 1)), 'X2': ((2, 2), (5, 2)), 'X3': ((2, 3), (5, 3), (9, 1)),
-    'X4': ((2, 4), (5, 4), (9, 2)), 'X6': ((2, 1),), 'X7': ((13, 1), (3, 1)),
-    'X8': ((14, 1), (3, 2)), 'X9': ((4, 1),), 'X10': ((4, 2),), 'X17': ((2, 2),),
-    'Y1': ((8, 1), (3, 1)), 'Y2': ((8, 2), (3, 2)), 'Y3': ((4, 3), (10, 1)),
-    'Y4': ((4, 4), (11, 1)), 'Y7': ((12, 1),), 'Y8': ((12, 2),), 'Y9': ((2, 3),),
-    'Y10': ((2, 4),),
-}
-_PYB_RESERVED_TIMERS = {3: 'is used internally', 5: 'drives the servo outputs',
-                        6: 'paces ADC/DAC transfers'}
-_PYB_UART_PINS = {1: ('X9', 'X10'), 2: ('X3', 'X4'), 3: ('Y9', 'Y10'), 4: ('X1', 'X2'),
-                  6: ('Y1', 'Y2')}
-_PYB_WDT_MAX_MS = 32000     # the independent watchdog's longest timeout
-_SIM_CHANNELS = ('ambient', 'block')
-
 
 def check(config, board, secrets=None, by_module=None):
-    """All problems of ``config`` on ``board``, one string each (see the module doc)."""
-    if board not in ('esp32', 'pyboard', 'sim'):
-        return ["unknown board %r: use esp32, pyboard or sim" % (board,)]
+    """All problems of ``config`` on ``board``, one string each (see the module doc).
+    ``board`` is a board's name or its declaration (``boards.capabilities``)."""
+    if type(board) is str:
+        import boards
+        try:
+            board = boards.capabilities(board)
+        except KeyError:
+            return ['unknown board %r: use %s' % (board, ', '.join(boards.names()))]
     if type(config) is not dict:
         return ['the configuration must be a JSON object']
     problems = []
@@ -106,9 +77,10 @@ def check(config, board, secrets=None, by_module=None):
 class _Context:
     """The config being checked, the problems found and the pins in use."""
 
-    def __init__(self, config, board, secrets, problems, by_module):
+    def __init__(self, config, caps, secrets, problems, by_module):
         self.config = config
-        self.board = board
+        self.caps = caps
+        self.board = caps.NAME
         self.secrets = secrets
         self.problems = problems
         self.by_module = by_module
@@ -217,9 +189,9 @@ def _check_board(ctx):
     cfg = ctx.section('board')
     where = 'board'
     _number(ctx, where, cfg, 'vref_uv', 1000000, 5000000, integer=True)
-    if ctx.board == 'sim':
-        _number(ctx, where, cfg, 'speed', 0.001, 10000)
-        _number(ctx, where, cfg, 'wrap_in', 0, 6 * 86400)
+    for key, low, high, integer in ctx.caps.SETTINGS:
+        _number(ctx, where, cfg, key, low, high, integer=integer)
+    if ctx.caps.OUTPUT_PINS is None:
         return
     safe = cfg.get('safe_pins')
     if type(safe) is not list:
@@ -228,12 +200,10 @@ def _check_board(ctx):
     else:
         for pin in safe:
             _output_pin(ctx, 'board.safe_pins', pin)
-    if ctx.board == 'pyboard':
-        _number(ctx, where, cfg, 'rtc_valid_from', 2000, 2100, integer=True)
-        if 'network' in cfg:
-            ctx.add('board: the Pyboard has no network; remove board.network')
-        return
-    _check_network(ctx, cfg.get('network', {}))
+    if ctx.caps.WIFI:
+        _check_network(ctx, cfg.get('network', {}))
+    elif 'network' in cfg:
+        ctx.add('board: %s has no network; remove board.network' % ctx.caps.TITLE)
 
 
 def _check_network(ctx, net):
@@ -301,56 +271,40 @@ def _claim_pin(ctx, where, cfg):
 
 
 def _adc_pin(ctx, where, cfg):
-    if ctx.board == 'sim':
+    caps = ctx.caps
+    if caps.ADC_CHANNELS:
         channel = cfg.get('channel')
-        if channel not in _SIM_CHANNELS:
-            ctx.add('%s: channel must be one of %s, not %r' % (where, ', '.join(_SIM_CHANNELS),
-                                                             channel))
+        if channel not in caps.ADC_CHANNELS:
+            ctx.add('%s: channel must be one of %s, not %r' % (
+                where, ', '.join(caps.ADC_CHANNELS), channel))
         return
     pin = _claim_pin(ctx, where, cfg)
-    if pin is None:
-        return
-    if ctx.board == 'pyboard':
-        if pin not in _PYB_ADC:
-            ctx.add('%s: pin %r has no ADC channel on the Pyboard; use one of %s'
-                    % (where, pin, ', '.join(_PYB_ADC)))
-        return
-    if pin in _ESP32_ADC1:
+    if pin is None or pin in caps.ADC_PINS:
         pass
-    elif pin in _ESP32_ADC2 and ctx.wifi:
+    elif pin in caps.ADC_NOT_WITH_WIFI and ctx.wifi:
         ctx.add('%s: pin %r is on ADC2, which is unusable while Wi-Fi is on; use one of %s'
-                % (where, pin, _listing(_ESP32_ADC1)))
-    elif pin in _ESP32_ADC2 and pin not in _ESP32_STRAPPING:
-        pass
-    else:
-        ctx.add('%s: pin %r is not a usable ADC pin of the ESP32; use one of %s'
-                % (where, pin, _listing(_ESP32_ADC1)))
+                % (where, pin, _listing(caps.ADC_PINS)))
+    elif pin not in caps.ADC_PINS_WITHOUT_WIFI:
+        ctx.add('%s: pin %r is not an ADC input of %s; use one of %s'
+                % (where, pin, caps.TITLE, _listing(caps.ADC_PINS)))
     atten = cfg.get('atten', '11db')
-    if atten not in _ESP32_ATTN:
-        ctx.add('%s: atten must be one of %s, not %r' % (where, ', '.join(_ESP32_ATTN), atten))
+    if caps.ADC_ATTENUATIONS and atten not in caps.ADC_ATTENUATIONS:
+        ctx.add('%s: atten must be one of %s, not %r' % (
+            where, ', '.join(caps.ADC_ATTENUATIONS), atten))
 
 
 def _output_pin(ctx, where, pin):
     """Reports a pin that cannot drive a heater; True if it can."""
-    if ctx.board == 'pyboard':
-        if pin not in _PYB_PWM:
-            ctx.add('%s: pin %r cannot output PWM on the Pyboard; use one of %s'
-                    % (where, pin, ', '.join(_PYB_PWM)))
-            return False
+    caps = ctx.caps
+    if pin in caps.OUTPUT_PINS:
         return True
-    if pin in _ESP32_OUTPUTS:
-        return True
-    if pin in _ESP32_FLASH:
-        why = 'drives the SPI flash'
-    elif pin in _ESP32_INPUT_ONLY:
-        why = 'is an input only'
-    elif pin in _ESP32_STRAPPING:
-        why = 'is a strapping pin: it can glitch high at boot and switch the heater on'
-    elif pin in (1, 3):
-        why = 'carries the REPL (UART0)'
-    else:
-        why = 'is not a GPIO of the ESP32'
-    ctx.add('%s: pin %r %s; use one of %s' % (where, pin, why, _listing(_ESP32_OUTPUTS)))
+    why = 'cannot output PWM on %s' % caps.TITLE if caps.TIMERS else 'is not a GPIO of %s' \
+        % caps.TITLE
+    for pins, note in caps.PIN_NOTES:
+        if pin in pins:
+            why = note
+            break
+    ctx.add('%s: pin %r %s; use one of %s' % (where, pin, why, _listing(caps.OUTPUT_PINS)))
     return False
 
 
@@ -377,7 +331,7 @@ def _check_modules(ctx):
         ctx.add('modules missing: a list with at least one module')
         return
     names = []
-    classes = MODULE_CLASSES + (('sim',) if ctx.board == 'sim' else ())
+    classes = MODULE_CLASSES + tuple(ctx.caps.MODULES)
     for index, cfg in enumerate(modules):
         ctx.module = index
         where = 'modules[%d]' % index
@@ -401,7 +355,8 @@ def _check_modules(ctx):
             ctx.add('%s: unknown module class %r (known on %s: %s)'
                     % (where, kind, ctx.board, ', '.join(classes)))
             continue
-        _known_keys(ctx, where, cfg, _MODULE_KEYS + _CLASS_KEYS[kind])
+        keys = _CLASS_KEYS[kind] if kind in _CLASS_KEYS else ctx.caps.MODULES[kind]
+        _known_keys(ctx, where, cfg, _MODULE_KEYS + keys)
         if kind in ('temperature', 'loop'):
             sensor = _check_sensor(ctx, where, cfg)
             if kind == 'loop':
@@ -475,9 +430,9 @@ def _check_heater_output(ctx, where, heater):
     power = heater.get('rated_power')
     if not _is_number(power) or power <= 0:  # pyright: ignore[reportOptionalOperand]
         ctx.add('%s: rated_power must be the heater power in W (> 0), not %r' % (where, power))
-    high = 1000000 if ctx.board == 'sim' else 40000
-    _number(ctx, where, heater, 'freq', 1, high, required=ctx.board != 'sim')
-    if ctx.board == 'sim':
+    no_pins = ctx.caps.OUTPUT_PINS is None
+    _number(ctx, where, heater, 'freq', 1, ctx.caps.PWM_FREQ_MAX, required=not no_pins)
+    if no_pins:
         return
     pin = _claim_pin(ctx, where, heater)
     if pin is None or not _output_pin(ctx, where, pin):
@@ -486,21 +441,22 @@ def _check_heater_output(ctx, where, heater):
     if type(safe) is list and pin not in safe:
         ctx.add('%s: pin %r is missing from board.safe_pins, so safe_state() would not '
                 'switch it off at boot' % (where, pin))
-    if ctx.board == 'pyboard':
+    if ctx.caps.TIMERS:
         _check_timer(ctx, where, heater, pin)
 
 
 def _check_timer(ctx, where, heater, pin):
     timer = heater.get('timer')
     channel = heater.get('channel')
-    choices = [pair for pair in _PYB_PWM[pin] if pair[0] not in _PYB_RESERVED_TIMERS]
-    if (timer, channel) not in _PYB_PWM[pin]:
+    timers, reserved = ctx.caps.TIMERS, ctx.caps.RESERVED_TIMERS
+    choices = [pair for pair in timers[pin] if pair[0] not in reserved]
+    if (timer, channel) not in timers[pin]:
         ctx.add('%s: pin %s is not timer %r channel %r; use %s' % (
             where, pin, timer, channel,
             ' or '.join('"timer": %d, "channel": %d' % pair for pair in choices)))
-    elif timer in _PYB_RESERVED_TIMERS:
+    elif timer in reserved:
         ctx.add('%s: timer %d %s; use %s' % (
-            where, timer, _PYB_RESERVED_TIMERS[timer],
+            where, timer, reserved[timer],
             ' or '.join('"timer": %d, "channel": %d' % pair for pair in choices)))
     else:
         _use_pin(ctx, ('timer', timer, channel), where, 'timer %d channel %d' % (timer, channel))
@@ -521,17 +477,17 @@ def _check_tcp(ctx):
     where = 'tcp'
     if not tcp.get('enabled', True):
         return
-    if ctx.board == 'pyboard':
-        ctx.add('tcp: the Pyboard has no network; set "tcp": {"enabled": false}')
+    if not ctx.caps.NETWORK:
+        ctx.add('tcp: %s has no network; set "tcp": {"enabled": false}' % ctx.caps.TITLE)
         return
     _number(ctx, where, tcp, 'port', 1, 65535, integer=True)
     _number(ctx, where, tcp, 'max_clients', 1, MAX_CLIENTS, integer=True)
     _number(ctx, where, tcp, 'idle_timeout', 0, 86400)
     bind = tcp.get('bind', '0.0.0.0')
-    if ctx.board == 'esp32' and bind != '0.0.0.0':
-        ctx.add('tcp: bind must be "0.0.0.0" on the ESP32: an address bound to one interface '
-                'stops serving when Wi-Fi reconnects with another one')
-    if ctx.board == 'esp32' and not ctx.wifi:
+    if ctx.caps.WIFI and bind != '0.0.0.0':
+        ctx.add('tcp: bind must be "0.0.0.0" on %s: an address bound to one interface '
+                'stops serving when Wi-Fi reconnects with another one' % ctx.caps.TITLE)
+    if ctx.caps.WIFI and not ctx.wifi:
         ctx.add('tcp: enabled, but board.network is not: nothing would reach the server')
 
 
@@ -548,29 +504,27 @@ def _check_serial(ctx):
     serial = ctx.section('serial')
     where = 'serial'
     tcp = ctx.config.get('tcp', {})
-    tcp_on = ctx.board != 'pyboard' and (type(tcp) is not dict or tcp.get('enabled', True))
+    tcp_on = ctx.caps.NETWORK and (type(tcp) is not dict or tcp.get('enabled', True))
     if not _flag(ctx, where, serial, 'enabled'):
         if not tcp_on:
             ctx.add('no transport enabled: enable tcp or serial')
         return
-    if ctx.board == 'sim':
+    uarts = ctx.caps.UARTS
+    if uarts is None:
         if type(serial.get('path')) is not str:
             ctx.add('serial: path missing: the tty (pty) the node serves')
         return
     _number(ctx, where, serial, 'baudrate', 300, 2000000, integer=True)
     _number(ctx, where, serial, 'rxbuf', 64, 16384, integer=True)
     uart = serial.get('uart')
-    if ctx.board == 'pyboard':
-        if uart == 'vcp':
-            return
-        if uart not in _PYB_UART_PINS:
-            ctx.add('serial: uart must be one of 1, 2, 3, 4, 6 or "vcp", not %r' % (uart,))
-            return
-        for pin in _PYB_UART_PINS[uart]:
+    if uart not in uarts:
+        ctx.add('serial: uart must be one of %s, not %r' % (
+            ', '.join(repr(u) if type(u) is str else str(u) for u in uarts), uart))
+        return
+    if uarts[uart] is not None:         # the UART's own pins
+        for pin in uarts[uart]:
             _use_pin(ctx, pin, 'serial (UART %d)' % uart)
         return
-    if uart not in (1, 2):
-        ctx.add('serial: uart must be 1 or 2 (UART0 is the REPL), not %r' % (uart,))
     for key in ('tx', 'rx'):
         if key not in serial:
             ctx.add('serial: missing %s pin' % key)
@@ -579,7 +533,7 @@ def _check_serial(ctx):
         _use_pin(ctx, pin, 'serial.' + key)
         if key == 'tx':
             _output_pin(ctx, 'serial.tx', pin)
-        elif pin not in _ESP32_OUTPUTS and pin not in _ESP32_INPUT_ONLY:
+        elif pin not in ctx.caps.OUTPUT_PINS and pin not in ctx.caps.INPUT_ONLY_PINS:
             ctx.add('serial.rx: pin %r cannot be a UART input' % (pin,))
 
 
@@ -604,7 +558,7 @@ def _check_watchdog(ctx):
     wdt = _number(ctx, 'config', ctx.config, 'watchdog_ms', 0, integer=True)
     if not wdt:
         return
-    if ctx.board == 'sim':
+    if ctx.caps.OUTPUT_PINS is None:        # no hardware watchdog to check
         return
     if not ctx.loops:
         ctx.add('watchdog_ms: the watchdog is fed by the control loops and there is none; '
@@ -612,8 +566,9 @@ def _check_watchdog(ctx):
         return
     if wdt < 1000:
         ctx.add('watchdog_ms: %d is too short, use at least 1000' % wdt)
-    if ctx.board == 'pyboard' and wdt > _PYB_WDT_MAX_MS:
-        ctx.add('watchdog_ms: the Pyboard watchdog allows at most %d' % _PYB_WDT_MAX_MS)
+    limit = ctx.caps.WATCHDOG_MAX_MS
+    if limit and wdt > limit:
+        ctx.add('watchdog_ms: the watchdog of %s allows at most %d' % (ctx.caps.TITLE, limit))
     for index, loop in ctx.loops:
         period = loop.get('period', 1.0)
         if _is_number(period) and wdt < 4 * period * 1000:

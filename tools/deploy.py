@@ -38,6 +38,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, 'tools'))
 sys.path.insert(0, os.path.join(ROOT, 'firmware'))
 
+import boards  # noqa: E402
 import build_mpy  # noqa: E402
 import build_page  # noqa: E402
 import configcheck  # noqa: E402
@@ -45,11 +46,7 @@ from simnode import free_port  # noqa: E402
 
 MPREMOTE = os.path.join(os.path.dirname(sys.executable), 'mpremote')
 FIRMWARE = os.path.join(ROOT, 'firmware')
-BOARDS = ('esp32', 'pyboard', 'sim')
-PLATFORMS = {'esp32': 'esp32', 'pyboard': 'pyboard', 'sim': 'linux'}
-DEFAULT_RESET = {'esp32': 'hard', 'pyboard': 'soft', 'sim': 'hard'}
 # while files are copied the node is stopped and nothing feeds the watchdog
-WDT_GRACE_MS = {'esp32': 300000, 'pyboard': 30000, 'sim': 10000}
 MPY_BYTECODE = 6                # what mpy-cross writes; MicroPython 1.19+ loads it
 STEPS = 6
 SERVING = re.compile(r'SECoP node serving(.*)')
@@ -101,7 +98,7 @@ def load_config(args):
     config = _read_json(path, 'give an existing config.json with --config, or fix its JSON syntax')
     secrets_path = os.path.join(os.path.dirname(os.path.abspath(path)), 'secrets.json')
     secrets = None
-    if args.board != 'sim':
+    if args.caps.WIFI:
         secrets = {}
         if os.path.exists(secrets_path):
             secrets = _read_json(secrets_path, 'fix its JSON syntax (see secrets.example.json)')
@@ -118,7 +115,7 @@ def sim_config(config, tcp_port):
 
 
 def check_config(args, path, config, secrets):
-    problems = configcheck.check(config, args.board, secrets)
+    problems = configcheck.check(config, args.caps, secrets)
     if problems:
         for problem in problems:
             detail('problem: ' + problem)
@@ -129,18 +126,18 @@ def check_config(args, path, config, secrets):
 
 # --- 2. build --------------------------------------------------------------------
 
-def build(board, stage):
-    """Compile firmware/ and boards/<board>/; returns the Items except config/secrets."""
+def build(caps, stage):
+    """Compile firmware/ and the modules the board declares (``DEPLOY``); returns the
+    Items except config/secrets."""
     fw_out = build_mpy.build(FIRMWARE, os.path.join(stage, 'firmware'))
-    board_dir = os.path.join(ROOT, 'boards', board)
-    board_out = build_mpy.build(board_dir, os.path.join(stage, 'board'))
+    board_out = build_mpy.build(os.path.join(ROOT, 'boards', caps.NAME),
+                                os.path.join(stage, 'board'))
     items = [Item(os.path.join(FIRMWARE, 'main.py'), 'main.py')]
-    for src, out in ((FIRMWARE, fw_out), (board_dir, board_out)):
-        for rel in sorted(_sources(src)):
-            if rel in build_mpy.KEEP_SOURCE:
-                continue
-            mpy = rel[:-3] + '.mpy'
-            items.append(Item(os.path.join(out, mpy), 'lib/' + mpy))
+    modules = [(fw_out, rel) for rel in sorted(_sources(FIRMWARE))
+               if rel not in build_mpy.KEEP_SOURCE] + [(board_out, rel) for rel in caps.DEPLOY]
+    for out, rel in modules:
+        mpy = rel[:-3] + '.mpy'
+        items.append(Item(os.path.join(out, mpy), 'lib/' + mpy))
     return items
 
 
@@ -286,13 +283,14 @@ class Inventory:
 
 
 def inventory(port, board, wanted):
-    grace = _WATCHDOG % WDT_GRACE_MS[board]
+    grace = _WATCHDOG % board.WDT_GRACE_MS
     lines = mpremote(port, ['exec', grace + _INVENTORY % (sorted(wanted),)])
     inv = Inventory(lines)
-    if inv.platform != PLATFORMS[board]:
+    if inv.platform != board.PLATFORM:
         raise Failure('the board on %s runs MicroPython for %r, not %s'
-                      % (port, inv.platform, board),
-                      'pass the right --board, or flash the %s firmware (docs/boards.md)' % board)
+                      % (port, inv.platform, board.NAME),
+                      'pass the right --board, or flash the %s firmware (docs/boards.md)'
+                      % board.NAME)
     if inv.mpy < MPY_BYTECODE:
         raise Failure('MicroPython %s on the board cannot load .mpy version %d'
                       % (inv.version, MPY_BYTECODE),
@@ -340,7 +338,7 @@ def shadowing_roots(items):
 
 
 def sync(port, board, plan, set_rtc):
-    commands = ['exec', _WATCHDOG % WDT_GRACE_MS[board]]
+    commands = ['exec', _WATCHDOG % board.WDT_GRACE_MS]
     for path in plan.remove:
         commands += ['+', 'fs', 'rm', ':' + path]
     for path in plan.remove_dirs:
@@ -512,7 +510,7 @@ def verify_serial(path, baud):
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--board', required=True, choices=BOARDS)
+    parser.add_argument('--board', required=True, choices=boards.names())
     parser.add_argument('--port', required=True, help='serial port of the REPL (or a vboard pty)')
     parser.add_argument('--config', help='config.json (default: boards/<board>/config.json)')
     parser.add_argument('--verify-tcp', metavar='HOST:PORT', help='ask the node there')
@@ -528,15 +526,16 @@ def parse_args(argv=None):
 
 
 def run(args):
+    args.caps = boards.capabilities(args.board)
     path, config, secrets_path, secrets = load_config(args)
     step(1, 'check %s for %s' % (os.path.relpath(path), args.board))
-    if args.board == 'sim':
+    if args.caps.HOST_ONLY:
         config = sim_config(config, args.tcp_port or 10767)
     check_config(args, path, config, secrets)
     detail('ok')
 
     stage = os.path.join(ROOT, 'build', 'deploy', args.board)
-    items = build(args.board, stage)
+    items = build(args.caps, stage)
     step(2, 'build: %d modules compiled to .mpy in %s' % (len(items) - 1, os.path.relpath(stage)))
     if config.get('tcp', {}).get('enabled', True):      # the web page (transport/web.py)
         items.append(Item(build_page.build(), build_page.BOARD_PATH))
@@ -552,10 +551,10 @@ def run(args):
         return 0
     probe_repl(args.port)
     wanted = [item.remote for item in items] + ['config.json', 'secrets.json']
-    inv = inventory(args.port, args.board, wanted)
+    inv = inventory(args.port, args.caps, wanted)
     step(3, 'connect %s: MicroPython %s (%s), %d files' % (args.port, inv.version, inv.platform,
                                                           len(inv.files)))
-    if args.board == 'sim':
+    if args.caps.HOST_ONLY:
         config = sim_config(config, args.tcp_port or inv.tcp_port or free_port())
         path = os.path.join(stage, 'config.json')
         with open(path, 'w') as f:
@@ -566,13 +565,13 @@ def run(args):
 
     plan = Plan(items, inv, shadowing_roots(items))
     report_plan(plan)
-    set_rtc = args.board == 'pyboard'       # its RTC is the wall clock; ESP32 uses SNTP
+    set_rtc = args.caps.SET_RTC
     if not plan.empty() or set_rtc:
-        sync(args.port, args.board, plan, set_rtc)
+        sync(args.port, args.caps, plan, set_rtc)
         detail('done' + (', RTC set to UTC' if set_rtc else ''))
 
-    mode = args.reset or DEFAULT_RESET[args.board]
-    want_ip = args.board == 'esp32' and not (args.verify_tcp or args.verify_serial
+    mode = args.reset or args.caps.RESET
+    want_ip = args.caps.WIFI and not (args.verify_tcp or args.verify_serial
                                              or args.no_verify)
     step(5, '%s reset; waiting for the node (up to %d s)' % (mode, args.timeout))
     console = reset_and_watch(args.port, mode, args.timeout, want_ip)
@@ -625,7 +624,7 @@ def _tcp_target(args, config, console):
     if not tcp.get('enabled', True):
         return None, None
     port = tcp.get('port', 10767)
-    if args.board == 'sim':
+    if args.caps.HOST_ONLY:
         return '127.0.0.1', port
     if console.ip:
         return console.ip, port

@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 
+import boards
 import build_mpy
 from simnode import MICROPYTHON, ROOT
 
@@ -80,11 +81,15 @@ def inside(workdir, heap):
 
 
 def code_size(workdir):
-    """Bytes and files a deploy copies (.mpy and main.py) per tree."""
+    """Bytes and files a deploy copies (.mpy and main.py): firmware/, and per board
+    the modules its declaration lists."""
     sizes = {}
-    for path in ('firmware', 'boards/sim', 'boards/esp32', 'boards/pyboard'):
+    for path in ['firmware'] + ['boards/' + name for name in boards.names()]:
         out = build_mpy.build(os.path.join(ROOT, path), os.path.join(workdir, 'size', path))
         files = [os.path.join(folder, name) for folder, _, names in os.walk(out)
                  for name in names if name.endswith('.mpy') or name in build_mpy.KEEP_SOURCE]
+        if path != 'firmware':
+            deployed = [name[:-3] + '.mpy' for name in boards.capabilities(path[7:]).DEPLOY]
+            files = [f for f in files if os.path.basename(f) in deployed]
         sizes[path] = [sum(os.path.getsize(f) for f in files), len(files)]
     return sizes

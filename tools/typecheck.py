@@ -3,10 +3,12 @@
 
     .venv/bin/python tools/typecheck.py [--board esp32|pyboard]
 
-Runs pyright (basic mode) once per board with typecheck/<board>/pyrightconfig.json:
-firmware/ + boards/<board>/ against .venv/typings/<board> (installed by
-``make setup``), which replaces CPython's standard library, so host-only
-code (tools/, host_tests/, boards/sim/) is not checked here.
+Runs pyright (basic mode) once per board that declares stubs (``STUBS`` in
+boards/<board>/capabilities.py): firmware/ + boards/<board>/ against
+.venv/typings/<board> (installed by ``make setup`` from that requirements
+file), which replaces CPython's standard library, so host-only code (tools/,
+host_tests/, boards/sim/) is not checked here.  The pyright configuration is
+written to build/typecheck/<board>/pyrightconfig.json.
 
 Errors listed in typecheck/known-issues.txt (real problems reported to the
 firmware's owners, matched by file, rule and message, not by line) are
@@ -22,9 +24,11 @@ import shutil
 import subprocess
 import sys
 
+import boards
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PYRIGHT = os.path.join(os.path.dirname(sys.executable), 'pyright')
-BOARDS = ('esp32', 'pyboard')
+BOARDS = tuple(name for name in boards.names() if boards.capabilities(name).STUBS)
 KNOWN = os.path.join(ROOT, 'typecheck', 'known-issues.txt')
 
 
@@ -67,7 +71,7 @@ def run_pyright(board, config=None):
     typings = os.path.join(ROOT, '.venv', 'typings', board)
     if not os.path.isdir(typings):
         raise RuntimeError('%s is missing: run make setup' % os.path.relpath(typings, ROOT))
-    config = config or os.path.join(ROOT, 'typecheck', board, 'pyrightconfig.json')
+    config = config or write_config(board, typings)
     proc = subprocess.run([PYRIGHT, '-p', config, '--outputjson'], cwd=ROOT,
                           capture_output=True, text=True)
     try:
@@ -80,8 +84,25 @@ def run_pyright(board, config=None):
     return errors, report.get('summary', {})
 
 
+def write_config(board, typings):
+    """The pyright configuration of a board: firmware/ and boards/<board>/ on its stubs."""
+    path = os.path.join(ROOT, 'build', 'typecheck', board, 'pyrightconfig.json')
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    code = [os.path.relpath(os.path.join(ROOT, part), os.path.dirname(path))
+            for part in ('firmware', 'boards/' + board)]      # pyright wants them relative
+    typings = os.path.relpath(typings, os.path.dirname(path))
+    with open(path, 'w') as f:
+        json.dump({'include': code, 'extraPaths': code, 'typeshedPath': typings,
+                   'stubPath': typings, 'pythonPlatform': 'Linux', 'typeCheckingMode': 'basic',
+                   'reportMissingModuleSource': 'none'}, f, indent=1)
+    return path
+
+
 def check_board(board, known, seen):
     errors, summary = run_pyright(board)
+    if not summary.get('filesAnalyzed'):
+        print('%s: pyright checked no file: see build/typecheck/%s' % (board, board))
+        return 1
     new = [e for e in errors if e.key() not in known]
     seen.update(e.key() for e in errors)
     for error in new:

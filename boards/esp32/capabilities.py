@@ -1,0 +1,50 @@
+"""What an ESP32 (WROOM/WROVER dev board) offers the node, declared once.
+
+Plain data, no imports: tools/configcheck.py checks configs against it,
+tools/deploy.py, tools/typecheck.py and manifest.py read it (host only, by
+path, through tools/boards.py).
+"""
+
+TITLE = 'the ESP32'
+PLATFORM = 'esp32'              # sys.platform on the board (the deploy checks it)
+NETWORK = True                  # Wi-Fi: tcp and discovery can be enabled
+WIFI = True                    # board.network: the Wi-Fi station and access point
+# board section: numeric settings of this board (name, low, high, integer)
+SETTINGS = ()
+
+# ADC inputs.  ADC1 pins always work; ADC2's converter is taken by the Wi-Fi
+# driver, so those pins work only while Wi-Fi is off (its strapping pins never).
+ADC_CHANNELS = None             # a simulator's named inputs; boards have pins
+ADC_PINS = (32, 33, 34, 35, 36, 39)
+ADC_PINS_WITHOUT_WIFI = (4, 13, 14, 25, 26, 27)
+ADC_NOT_WITH_WIFI = (0, 2, 4, 12, 13, 14, 15, 25, 26, 27)      # all of ADC2
+ADC_ATTENUATIONS = ('0db', '2.5db', '6db', '11db')
+
+# Outputs (heater PWM, serial TX), and why every other pin cannot be one.
+OUTPUT_PINS = (4, 13, 14, 16, 17, 18, 19, 21, 22, 23, 25, 26, 27, 32, 33)
+INPUT_ONLY_PINS = (34, 35, 36, 37, 38, 39)
+PIN_NOTES = (
+    ((6, 7, 8, 9, 10, 11), 'drives the SPI flash'),
+    (INPUT_ONLY_PINS, 'is an input only'),
+    ((0, 2, 5, 12, 15), 'is a strapping pin: it can glitch high at boot and switch the heater on'),
+    ((1, 3), 'carries the REPL (UART0)'),
+)
+PWM_FREQ_MAX = 40000            # Hz, LEDC at 10-bit resolution and above
+TIMERS = None                   # LEDC: any output pin, no timer to choose
+RESERVED_TIMERS = {}
+
+# Serial line: UART ids the node may use; pins come from the config (tx, rx).
+UARTS = {1: None, 2: None}      # UART0 is the REPL
+WATCHDOG_MAX_MS = None          # no limit that matters for the node
+
+# Deploy: reset after copying; how long the watchdog is held off while files are
+# copied (nothing feeds it then); whether the deploy sets the RTC (SNTP does here).
+# Module classes this board adds to the firmware's (class -> its config keys).
+MODULES = {}
+
+HOST_ONLY = False               # runs on a board, not on this machine
+RESET = 'hard'
+WDT_GRACE_MS = 300000
+SET_RTC = False
+DEPLOY = ('board.py',)          # this folder's modules a deploy copies (and manifest freezes)
+STUBS = 'requirements-stubs-esp32.txt'      # typecheck: the board's MicroPython stubs

@@ -1,0 +1,36 @@
+"""What the simulated board offers the node, declared once (host only).
+
+Plain data, no imports, like the real boards' declarations: the simulator
+has two ADC channels on its thermal plant instead of pins, any number of
+heater outputs, a pty as its serial line (``serial.path``) and no watchdog.
+"""
+
+TITLE = 'the simulated board'
+PLATFORM = 'linux'
+NETWORK = True                  # loopback only (tools/sim.py binds 127.0.0.1)
+WIFI = False
+SETTINGS = (('speed', 0.001, 10000, False), ('wrap_in', 0, 6 * 86400, False))
+
+ADC_CHANNELS = ('ambient', 'block')
+ADC_PINS = ()
+ADC_PINS_WITHOUT_WIFI = ()
+ADC_NOT_WITH_WIFI = ()
+ADC_ATTENUATIONS = None
+OUTPUT_PINS = None              # a heater needs no pin
+INPUT_ONLY_PINS = ()
+PIN_NOTES = ()
+TIMERS = None
+RESERVED_TIMERS = {}
+PWM_FREQ_MAX = 1000000
+UARTS = None                    # serial.path: a tty
+WATCHDOG_MAX_MS = None
+
+# Module classes this board adds to the firmware's (class -> its config keys).
+MODULES = {'sim': ()}
+
+HOST_ONLY = True                # a vboard on this machine: TCP on 127.0.0.1
+RESET = 'hard'
+WDT_GRACE_MS = 10000
+SET_RTC = False
+DEPLOY = ('board.py', 'plant.py')
+STUBS = None                    # host only: not type-checked against board stubs

@@ -1,0 +1,50 @@
+"""Each board is declared in one place, boards/<name>/capabilities.py: every
+declaration names the same things, the files it deploys exist, its stubs
+install where make typecheck looks, and the tools take their board list from
+the declarations (a new folder with a declaration is a new board)."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from helpers import ROOT
+
+import boards  # noqa: E402  (tools/, on the path through helpers)
+
+NAMES = boards.names()
+
+
+def fields(name):
+    return set(vars(boards.capabilities(name)))
+
+
+def test_every_board_declares_the_same_things():
+    assert NAMES == ['esp32', 'pyboard', 'sim']
+    assert all(fields(name) == fields(NAMES[0]) for name in NAMES)
+
+
+@pytest.mark.parametrize('name', NAMES)
+def test_declared_files_exist_and_stubs_match_the_setup(name):
+    caps = boards.capabilities(name)
+    for module in caps.DEPLOY:
+        assert os.path.isfile(os.path.join(ROOT, 'boards', name, module)), module
+    if caps.STUBS:
+        assert caps.STUBS == 'requirements-stubs-%s.txt' % name        # see the Makefile
+        assert os.path.isfile(os.path.join(ROOT, caps.STUBS))
+    assert caps.RESET in ('hard', 'soft')
+    if caps.TIMERS:                     # every PWM output has its timer channels declared
+        assert set(caps.OUTPUT_PINS) == set(caps.TIMERS)
+
+
+def test_tools_offer_the_declared_boards():
+    for tool in ('deploy.py', 'check_config.py'):
+        text = subprocess.run([sys.executable, os.path.join(ROOT, 'tools', tool), '--help'],
+                              capture_output=True, text=True, timeout=60).stdout
+        assert '{esp32,pyboard,sim}' in text, tool
+
+
+def test_unknown_board_names_the_declared_ones():
+    import configcheck
+    assert configcheck.check({}, 'arduino') == ["unknown board 'arduino': use esp32, pyboard, sim"]

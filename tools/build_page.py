@@ -26,9 +26,10 @@ def build(target=TARGET):
     with open(SOURCE, 'rb') as f:
         page = f.read()
     os.makedirs(os.path.dirname(target), exist_ok=True)
-    with open(target + '.tmp', 'wb') as f:
+    partial = '%s.%d' % (target, os.getpid())      # simulators may start together
+    with open(partial, 'wb') as f:
         f.write(gzip.compress(page, 9, mtime=0))
-    os.replace(target + '.tmp', target)
+    os.replace(partial, target)
     return target
 
 

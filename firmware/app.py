@@ -102,7 +102,7 @@ class App:
             return HeaterModule(name, description, clock, loop, **props)
         if kind == 'system':
             return System(name, description, clock, self._clients, self.board.reset_cause(),
-                          **props)
+                          self._dropped, **props)
         module = self.board.module(kind, cfg, clock)
         if module is None:
             raise ValueError('unknown module class %r' % kind)
@@ -114,6 +114,9 @@ class App:
 
     def _clients(self):
         return len(self.node.sessions) if self.node else 0
+
+    def _dropped(self):
+        return self.node.dropped if self.node else 0
 
     # --- tasks --------------------------------------------------------------
 
@@ -163,7 +166,7 @@ class App:
         served = []
         if tcp.get('enabled', True):
             self.tcp = TcpServer(self.node, tcp.get('bind', '0.0.0.0'), tcp.get('port', 10767),
-                                 tcp.get('max_clients', 4), max_line, tcp.get('idle_timeout', 0))
+                                 tcp.get('max_clients', 8), max_line, tcp.get('idle_timeout', 0))
             await self.tcp.start()
             served.append('tcp=%s:%d' % (self.tcp.host, self.tcp.port))
             discovery = config.get('discovery', {})

@@ -57,7 +57,9 @@ def test_writers_by_address_and_client_limit(tmp_path):
         assert writer.ask('change heater:_maxheaterpower 50').startswith(
             'changed heater:_maxheaterpower [50.0,')
         third = node.client()
-        assert third.recv() == 'error  ["Impossible","too many clients, the limit is 2",{}]'
+        third.send('*IDN?')
+        assert third.recv() == ('error_*IDN?  ["Impossible","too many clients: all 2 slots '
+                                'of this node are in use; close another client and retry",{}]')
         third.close()
         reader.close()
         writer.close()

@@ -28,24 +28,37 @@ def ping_time(conn):
     return time.monotonic() - start
 
 
-def test_four_activated_clients_and_the_fifth_refused(node):
-    clients = [node.client() for _ in range(4)]
+def _refusal(node, request):
+    extra = socket.create_connection(('127.0.0.1', node.port), timeout=5)
+    extra.sendall(request)
+    data = b''
+    while True:
+        chunk = extra.recv(1000)
+        if not chunk:
+            break
+        data += chunk
+    extra.close()
+    return data
+
+
+REFUSAL = b'["Impossible","too many clients: all 8 slots of this node are in use; ' \
+    b'close another client and retry",{}]\n'
+
+
+def test_eight_activated_clients_and_the_ninth_refused(node):
+    clients = [node.client() for _ in range(8)]
     try:
         for conn in clients:
             conn.send('activate')
         for conn in clients:
             while conn.recv() != 'active':
                 pass
-        extra = socket.create_connection(('127.0.0.1', node.port), timeout=5)
-        data = b''
-        while True:
-            chunk = extra.recv(1000)
-            if not chunk:
-                break
-            data += chunk
-        extra.close()
-        assert data == b'error  ["Impossible","too many clients, the limit is 4",{}]\n'
-        for conn in clients:        # the four still work
+        # one matchable error line answers the first request, then the node closes
+        assert _refusal(node, b'*IDN?\n') == b'error_*IDN?  ' + REFUSAL
+        assert _refusal(node, b'describe\n') == b'error_describe  ' + REFUSAL
+        assert _refusal(node, b'read heater:value\n') == b'error_read heater:value ' + REFUSAL
+        assert _refusal(node, b'') == b'error  ' + REFUSAL     # silent: after a second
+        for conn in clients:        # the eight still work
             assert conn.ask('read heater:status').startswith('reply heater:status')
     finally:
         for conn in clients:

@@ -20,12 +20,16 @@ class System(Readable):
         ('_mem_alloc', Parameter('allocated heap in bytes after the last collection', _BYTES)),
         ('_uptime', Parameter('seconds since boot', Double(0, unit='s', fmtstr='%.0f'))),
         ('_clients', Parameter('connected clients (TCP and serial)', Int(0, 64))),
+        ('_dropped', Parameter('updates and log lines dropped for clients that fell behind',
+                               _BYTES)),
         ('_reset_cause', Parameter('why the board last reset', String(maxchars=32))),
     )
 
-    def __init__(self, name, description, clock, clients, reset_cause='unknown', **props):
+    def __init__(self, name, description, clock, clients, reset_cause='unknown', dropped=None,
+                 **props):
         Readable.__init__(self, name, description, clock, **props)
-        self._clients = clients     # callable: the number of connected clients
+        self._clients = clients     # callables: connected clients, events dropped
+        self._dropped = dropped
         self.set('_reset_cause', reset_cause)
         self.poll()
 
@@ -35,6 +39,8 @@ class System(Readable):
         self.set('_mem_alloc', gc.mem_alloc())
         self.set('_uptime', self.clock.uptime())     # as of the clock's last read
         self.set('_clients', self._clients())
+        if self._dropped is not None:
+            self.set('_dropped', self._dropped())
 
     def read_value(self):
         self.poll()

@@ -1,9 +1,12 @@
-"""Wire codec: split a request line, and write compact ASCII JSON.
+"""Wire codec: split a request line, read strict JSON, write compact ASCII JSON.
 
 Both directions are plain synchronous functions, byte-identical on CPython
 and MicroPython.  ``json.dumps`` is not used for output because the two
-runtimes differ (dict order, non-ASCII and DEL escaping, ``nan``), and
-``json.loads`` on CPython is told to refuse ``NaN``/``Infinity``.
+runtimes differ (dict order, non-ASCII and DEL escaping, ``nan``).  Input is
+RFC 8259 JSON exactly: MicroPython's ``json.loads`` accepts much more
+(``050``, ``5.``, ``[1,]``, ``"\\x"``, raw control characters, VT/FF as
+whitespace), so ``check_json`` checks the text first, on both runtimes, so
+that they agree (also on the nesting limit).
 """
 
 import json
@@ -22,9 +25,8 @@ def parse_json(text):
     """Decode the data part of a request; an empty part means ``null``."""
     if not text:
         return None
-    if '\x00' in text:          # MicroPython's json.loads stops at a NUL
-        raise SECoPError('BadJSON', 'data part is not valid JSON')
     try:
+        check_json(text)
         if _CPYTHON:
             return json.loads(text, parse_constant=_refuse_constant)  # pyright: ignore[reportCallIssue]
         return json.loads(text)
@@ -32,6 +34,137 @@ def parse_json(text):
         raise
     except Exception:  # ValueError, and RecursionError on CPython for deep nesting
         raise SECoPError('BadJSON', 'data part is not valid JSON')
+
+
+MAX_DEPTH = 32      # nesting limit (RFC 8259 section 9 allows one); no datatype needs more
+
+
+def check_json(text):
+    """Raise ValueError unless ``text`` is one JSON value (RFC 8259) with
+    optional whitespace around it.  Iterative: nesting costs one bit of
+    ``stack`` per level (1: object, 0: array), not a Python frame."""
+    end = len(text)
+    i = 0
+    stack = depth = 0
+    while True:
+        i = _skip_space(text, i, end)       # a value is expected at i
+        c = text[i] if i < end else ''
+        if c == '{' or c == '[':
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ValueError('nested too deep')
+            stack = (stack << 1) | (c == '{')
+            i = _skip_space(text, i + 1, end)
+            if i < end and text[i] == ('}' if c == '{' else ']'):
+                depth -= 1
+                stack >>= 1
+                i += 1
+            else:
+                if c == '{':
+                    i = _member_name(text, i, end)
+                continue
+        elif c == '"':
+            i = _string(text, i, end)
+        elif c == '-' or '0' <= c <= '9':
+            i = _number(text, i, end)
+        elif text.startswith('true', i) or text.startswith('null', i):
+            i += 4
+        elif text.startswith('false', i):
+            i += 5
+        else:
+            raise ValueError('value expected')
+        while True:                         # after a value
+            i = _skip_space(text, i, end)
+            if not depth:
+                if i != end:
+                    raise ValueError('extra data')
+                return
+            c = text[i] if i < end else ''
+            if c == ',':
+                i += 1
+                if stack & 1:
+                    i = _member_name(text, i, end)
+                break
+            if c != ('}' if stack & 1 else ']'):
+                raise ValueError('"," or end of container expected')
+            depth -= 1
+            stack >>= 1
+            i += 1
+
+
+def _skip_space(text, i, end):
+    while i < end and text[i] in ' \t\n\r':
+        i += 1
+    return i
+
+
+def _member_name(text, i, end):
+    """A member name and its colon; returns the index after the colon."""
+    i = _skip_space(text, i, end)
+    if i >= end or text[i] != '"':
+        raise ValueError('member name expected')
+    i = _skip_space(text, _string(text, i, end), end)
+    if i >= end or text[i] != ':':
+        raise ValueError('":" expected')
+    return i + 1
+
+
+def _string(text, i, end):
+    """The index after the string starting at ``text[i] == '"'``."""
+    i += 1
+    while i < end:
+        c = text[i]
+        if c == '"':
+            return i + 1
+        if c == '\\':
+            c = text[i + 1] if i + 1 < end else ''
+            if c == 'u':
+                for h in text[i + 2:i + 6]:
+                    if h not in _HEX:
+                        raise ValueError('bad \\u escape')
+                if i + 6 > end:
+                    raise ValueError('bad \\u escape')
+                i += 6
+                continue
+            if c not in '"\\/bfnrt' or not c:
+                raise ValueError('bad escape')
+            i += 2
+            continue
+        if c < ' ':
+            raise ValueError('control character in string')
+        i += 1
+    raise ValueError('unterminated string')
+
+
+_HEX = '0123456789abcdefABCDEF'
+
+
+def _number(text, i, end):
+    """The index after the number starting at ``i``: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?"""
+    if text[i] == '-':
+        i += 1
+    if i < end and text[i] == '0':
+        i += 1
+    else:
+        i = _digits(text, i, end)
+    if i < end and text[i] == '.':
+        i = _digits(text, i + 1, end)
+    if i < end and text[i] in 'eE':
+        i += 1
+        if i < end and text[i] in '+-':
+            i += 1
+        i = _digits(text, i, end)
+    return i
+
+
+def _digits(text, i, end):
+    """At least one digit."""
+    start = i
+    while i < end and '0' <= text[i] <= '9':
+        i += 1
+    if i == start:
+        raise ValueError('digit expected')
+    return i
 
 
 def split_request(line):
@@ -61,6 +194,17 @@ def message(action, specifier='', data=None):
     if data is None:
         return '%s %s\n' % (action, specifier) if specifier else action + '\n'
     return '%s %s %s\n' % (action, specifier, data)
+
+
+def error_message(action, specifier, report):
+    """``error_<action> <specifier> <report>``: the specifier echoed with its
+    non-printable characters escaped, so a client can match the reply; an
+    action that is not printable ASCII gives a bare ``error`` line."""
+    if not is_printable_ascii(action):
+        return message('error', '', report)
+    if not is_printable_ascii(specifier):
+        specifier = ''.join(ch if '!' <= ch <= '~' else _escape_char(ch) for ch in specifier)
+    return message('error_' + action if action else 'error', specifier, report)
 
 
 def qualifiers(seconds, ms=0):

@@ -6,8 +6,10 @@ are queued on every activated session before that reply, because handlers
 run synchronously.  Nothing here touches sockets, hardware or asyncio.
 """
 
-from secop.codec import clip, encode_pairs, encode_str, error_report, message, parse_json, \
-    qualifiers, split_request, is_printable_ascii
+import gc
+
+from secop.codec import clip, encode_pairs, encode_str, error_message, error_report, message, \
+    parse_json, qualifiers, split_request, is_printable_ascii
 from secop.errors import SECoPError, as_secop_error
 from secop.module import Param
 from secop.session import LOG_LEVELS, Session
@@ -37,7 +39,7 @@ class Node:
         self.sessions = []
         self.nparams = 0
         self.outbox_reserve = outbox_reserve
-        self.requests = 0
+        self.dropped = 0                  # events dropped for clients that fell behind
         # access control: SECoP has none, so the owner limits who may write
         self.read_only = read_only    # no change/do at all, except ``allow``
         self.allow = allow            # 'module:accessible' always allowed (e.g. heater:stop)
@@ -56,17 +58,26 @@ class Node:
 
     # --- sessions -----------------------------------------------------------
 
-    def open_session(self, serial=False, peer=None):
-        """A new client; ``peer`` is its address ('serial' for the UART)."""
-        session = Session(self, self.nparams + self.outbox_reserve, serial)
+    def new_session(self):
+        """A session for a connection slot, allocated once (at boot)."""
+        return Session(self, self.nparams + self.outbox_reserve)
+
+    def attach(self, session, serial=False, peer=None):
+        """A new client on ``session``; ``peer`` is its address ('serial' for the UART)."""
+        session.clear()
+        session.serial = serial
         session.may_write = not self.read_only and (
             self.writers is None or (peer or ('serial' if serial else '')) in self.writers)
         self.sessions.append(session)
         return session
 
+    def open_session(self, serial=False, peer=None):
+        return self.attach(self.new_session(), serial, peer)
+
     def close_session(self, session):
         if session in self.sessions:
             self.sessions.remove(session)
+        session.clear()
 
     def ready_for_request(self, session):
         """Back-pressure: a session with a full outbox is not read from."""
@@ -75,10 +86,14 @@ class Node:
     # --- fan-out ------------------------------------------------------------
 
     def announce(self, param):
+        """Queue the update of ``param`` as of now on every session that wants it."""
         name = param.module.name
+        line = None
         for session in self.sessions:
             if session.wants(name):
-                session.push_update(param)
+                if line is None:
+                    line = self.render_update(param)
+                session.push_update(param, line)
 
     def render_update(self, param):
         is_error, report = param.report()
@@ -93,18 +108,21 @@ class Node:
             if number >= session.level_for(module.name):
                 if line is None:
                     line = message('log', '%s:%s' % (module.name, level), encode_str(text))
-                session.send(line)
+                session.push_log(line)
 
     # --- requests -----------------------------------------------------------
 
     def handle(self, session, raw):
         """Answer one request line (bytes without the LF)."""
-        self.requests += 1
         self.clock.read()       # one time for everything this request sets
         try:
             self._handle(session, raw)
-        except MemoryError:     # even building the error reply failed: a fixed line
-            session.send(_OUT_OF_MEMORY)
+        except MemoryError:     # even building the error reply failed
+            gc.collect()
+            try:
+                self._error_for_prefix(session, raw, 'out of memory', True, 'InternalError')
+            except MemoryError:
+                session.send(_OUT_OF_MEMORY)
 
     def _handle(self, session, raw):
         if raw and raw[-1] == 13:
@@ -112,7 +130,7 @@ class Node:
         try:
             line = str(raw, 'utf-8')
         except UnicodeError:
-            self._error_for_prefix(session, raw, 'request is not valid UTF-8')
+            self._error_for_prefix(session, raw, 'request is not valid UTF-8', True)
             return
         action, specifier, data = split_request(line)
         handler = self._handlers.get(action)
@@ -129,24 +147,22 @@ class Node:
         """A line longer than the input buffer: one ProtocolError reply.
 
         ``head`` is the start of the line."""
-        self.requests += 1
-        self._error_for_prefix(session, head, 'request longer than the input buffer')
+        self._error_for_prefix(session, head, 'request longer than the input buffer', False)
 
-    def _error_for_prefix(self, session, raw, text):
-        """ProtocolError for a line that cannot be parsed; action and specifier
-        are echoed only when they are complete within its ASCII prefix."""
-        action, sep, rest = _ascii(raw).partition(' ')
-        specifier, sep2, _ = rest.partition(' ')
-        self._error(session, action if sep else '', specifier if sep2 else '',
-                    SECoPError('ProtocolError', text))
+    def error_line(self, head, data):
+        """The error line answering the first request in ``head`` with ``data``."""
+        line, newline, _ = head.partition(b'\n')
+        action, specifier = _head_words(line.rstrip(b'\r'), bool(newline))
+        return error_message(action, specifier, data)
+
+    def _error_for_prefix(self, session, raw, text, whole, name='ProtocolError'):
+        """An error for a line that cannot be parsed; action and specifier are
+        echoed when they are complete (``whole``: the line is complete)."""
+        action, specifier = _head_words(raw, whole)
+        session.send(error_message(action, specifier, error_report(name, text)))
 
     def _error(self, session, action, specifier, err):
-        if not is_printable_ascii(action):
-            action = ''
-        if not is_printable_ascii(specifier):
-            specifier = ''
-        session.send(message('error_' + action if action else 'error', specifier,
-                             error_report(err.name, err.text)))
+        session.send(error_message(action, specifier, error_report(err.name, err.text)))
 
     def _module(self, name):
         module = self._modules.get(name)
@@ -224,7 +240,7 @@ class Node:
     def _initial_updates(self, session, module):
         for param in module.params:
             if param.decl.constant is None:
-                session.push_update(param)
+                session.push_update(param, self.render_update(param))
 
     def _deactivate(self, session, specifier, data):
         if specifier:
@@ -234,8 +250,7 @@ class Node:
                 session.active_modules = [m.name for m in self.modules]
             if module.name in session.active_modules:
                 session.active_modules.remove(module.name)
-            session.queue = [entry for entry in session.queue
-                             if getattr(entry, 'module', None) is not module]
+            session.drop_updates(module)
             session.send(message('inactive', module.name))
         else:
             session.active_all = False
@@ -331,12 +346,19 @@ def _level_number(name):
     return None
 
 
-def _ascii(raw):
-    """The ASCII prefix of raw bytes (MicroPython's decode ignores ``errors``)."""
-    out = bytearray()
-    for byte in raw:
-        if byte >= 0x80:
-            break
-        out.append(byte)
-    return bytes(out).decode()
+def _head_words(raw, whole):
+    """Action and specifier of raw request bytes, as text; each only if complete."""
+    parts = bytes(raw).split(b' ', 2)
+    count = len(parts) + (1 if whole else 0)
+    return (_text(parts[0], False) if count > 1 else '',
+            _text(parts[1], True) if count > 2 and len(parts) > 1 else '')
 
+
+def _text(raw, escape):
+    """Bytes as text; invalid UTF-8 gives '' or (``escape``) its bytes as \\xNN."""
+    try:
+        return str(raw, 'utf-8')
+    except UnicodeError:
+        if not escape:
+            return ''
+        return ''.join(chr(b) if 0x21 <= b <= 0x7e else '\\x%02x' % b for b in raw)

@@ -1,6 +1,9 @@
 """One client connection over any asyncio stream (TCP socket, UART, pty).
 
-The reader assembles lines in one preallocated buffer with ``readinto``
+A connection runs in a ``Slot``: the line buffer and the session, allocated
+once at boot for each client the node admits, so serving a client allocates
+no buffers and a fragmented heap cannot refuse one.  The reader assembles
+lines in the slot's buffer with ``readinto``
 (``readline`` has no length limit on MicroPython); a line longer than the
 buffer gets one ProtocolError reply and the rest of it is discarded as it
 arrives.  The writer is the only task that writes and drains the stream
@@ -12,22 +15,31 @@ line) the whole connection ends: a cut line cannot be repaired.
 """
 
 import asyncio
-import time
 
 _BATCH = 512        # bytes of queued lines written before waiting for the stream
+
+
+class Slot:
+    """What one client needs, allocated at boot: a line buffer and a session."""
+
+    def __init__(self, node, max_line):
+        self.buf = bytearray(max_line)
+        self.view = memoryview(self.buf)
+        self.session = node.new_session()
+        self.busy = False
 
 
 class Connection:
     """Serves one session on a reader/writer stream pair until either side ends."""
 
-    def __init__(self, node, reader, writer, serial=False, max_line=1024, peer=None):
+    def __init__(self, node, reader, writer, slot, serial=False, peer=None):
         self.node = node
         self.reader = reader
         self.writer = writer
-        self.buf = bytearray(max_line)      # first: a MemoryError here leaves no session
-        self.view = memoryview(self.buf)
-        self.session = node.open_session(serial, peer)
-        self.last_rx_ms = 0
+        self.buf = slot.buf
+        self.view = slot.view
+        self.session = node.attach(slot.session, serial, peer)
+        self.last_request = node.clock.read()    # tick count (idle handling)
         self._queued = asyncio.Event()
         self._room = asyncio.Event()
         self._closing = False
@@ -45,7 +57,6 @@ class Connection:
             self._closing = True
             self.node.close_session(self.session)
             writer_task.cancel()
-            self.session.queue = []
 
     async def _read_loop(self):
         node, session, buf, view = self.node, self.session, self.buf, self.view
@@ -57,7 +68,6 @@ class Connection:
             count = await self.reader.readinto(view[filled:])
             if not count:
                 return
-            self.last_rx_ms = time.ticks_ms()
             end = filled + count
             line_start = 0
             newline = buf.find(b'\n', filled, end)
@@ -69,10 +79,9 @@ class Connection:
                         from transport import web     # lazy: HTTP, WebSocket (RFC-107)
                         return await web.serve(self, line_start, newline, end)
                     first = False
-                    while not node.ready_for_request(session) and not self._closing:
-                        self._room.clear()
-                        await self._room.wait()
+                    await self._wait_for_room()
                     node.handle(session, view[line_start:newline])
+                    self.last_request = node.clock.ticks    # read by handle()
                 line_start = newline + 1
                 newline = buf.find(b'\n', line_start, end)
             filled = end - line_start
@@ -80,21 +89,28 @@ class Connection:
                 buf[:filled] = view[line_start:end]
             if filled == size:
                 if not discarding:
+                    await self._wait_for_room()
                     node.handle_oversize(session, view[:filled])
                     discarding = True
                 filled = 0
+
+    async def _wait_for_room(self):
+        """Back-pressure: a reply is queued only when the outbox has room."""
+        while not self.node.ready_for_request(self.session) and not self._closing:
+            self._room.clear()
+            await self._room.wait()
 
     async def _write_loop(self):
         session, writer = self.session, self.writer
         try:
             while True:
-                while not session.queue:
+                while not session.count:
                     if self._closing:
                         return
                     self._queued.clear()
                     await self._queued.wait()
                 pending = 0
-                while session.queue and pending < _BATCH:
+                while session.count and pending < _BATCH:
                     out = session.pop()
                     self._room.set()
                     if type(out) is str:

@@ -1,11 +1,19 @@
-"""TCP server: accepts SECoP clients up to a limit, closes idle ones."""
+"""TCP server: serves SECoP clients in slots allocated at boot, closes idle ones.
+
+A client beyond ``max_clients`` is refused with one error line answering its
+first request (``error_<action> <specifier> ["Impossible",...]``, so frappy
+shows it as the answer to ``*IDN?``), then closed.  A connection is idle when
+it is not activated and has sent nothing for ``idle_timeout`` seconds: a
+client that activated and only listens is never dropped.
+"""
 
 import asyncio
-import time
 
-from transport.connection import Connection
+from transport.connection import Connection, Slot
 
-REFUSED = 'error  ["Impossible","too many clients, the limit is %d",{}]\n'
+_REFUSED = '["Impossible","too many clients: all %d slots of this node are in use; ' \
+    'close another client and retry",{}]'
+_FIRST_LINE_S = 1           # how long a refused client may take to send its request
 
 
 def peer_ip(writer):
@@ -29,17 +37,15 @@ def _no_delay(writer):
 
 
 class TcpServer:
-    def __init__(self, node, host='0.0.0.0', port=10767, max_clients=4, max_line=1024,
+    def __init__(self, node, host='0.0.0.0', port=10767, max_clients=8, max_line=1024,
                  idle_timeout=0):
         self.node = node
         self.host = host
         self.port = port
         self.max_clients = max_clients
-        self.max_line = max_line
+        self.slots = [Slot(node, max_line) for _ in range(max_clients)]
         self.idle_timeout_ms = int(idle_timeout * 1000)
         self.connections = []
-        self.refused = 0
-        self.accepted = 0
         self.server = None
 
     async def start(self):
@@ -49,20 +55,19 @@ class TcpServer:
 
     async def _serve_client(self, reader, writer):
         try:
-            if len(self.connections) >= self.max_clients:
-                self.refused += 1
-                writer.write(REFUSED % self.max_clients)
-                await writer.drain()
+            slot = self._free_slot()
+            if slot is None:
+                await self._refuse(reader, writer)
                 return
-            self.accepted += 1
+            slot.busy = True
             _no_delay(writer)
-            conn = Connection(self.node, reader, writer, False, self.max_line, peer_ip(writer))
-            conn.last_rx_ms = time.ticks_ms()
+            conn = Connection(self.node, reader, writer, slot, False, peer_ip(writer))
             self.connections.append(conn)
             try:
                 await conn.serve()
             finally:
                 self.connections.remove(conn)
+                slot.busy = False
         except (OSError, MemoryError, asyncio.CancelledError):
             pass
         finally:
@@ -72,11 +77,28 @@ class TcpServer:
             except OSError:
                 pass
 
+    def _free_slot(self):
+        for slot in self.slots:
+            if not slot.busy:
+                return slot
+        return None
+
+    async def _refuse(self, reader, writer):
+        """One matchable error line answering the client's first request."""
+        _no_delay(writer)
+        try:
+            head = await asyncio.wait_for(reader.read(80), _FIRST_LINE_S)
+        except asyncio.TimeoutError:
+            head = b''
+        writer.write(self.node.error_line(head, _REFUSED % self.max_clients))
+        await writer.drain()
+
     async def _close_idle(self):
         while True:
             await asyncio.sleep(1)
-            now = time.ticks_ms()
+            clock = self.node.clock
+            clock.read()
             for conn in self.connections:
-                if time.ticks_diff(now, conn.last_rx_ms) > self.idle_timeout_ms \
-                        and conn.task is not None:
+                if clock.elapsed(conn.last_request) > self.idle_timeout_ms \
+                        and not conn.session.is_active() and conn.task is not None:
                     conn.task.cancel()

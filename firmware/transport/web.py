@@ -15,7 +15,6 @@ slow SECoP client.
 
 import asyncio
 import os
-import time
 
 PAGE = 'www/index.html.gz'      # relative to the working directory: / on a board
 _MAX_HEADERS = 64
@@ -57,7 +56,7 @@ class Lines:
             count = await conn.reader.readinto(view[self.end:])
             if not count:
                 return None
-            conn.last_rx_ms = time.ticks_ms()
+            conn.last_request = conn.node.clock.read()
             self.end += count
 
     def unread(self):

@@ -19,7 +19,6 @@ only the framing changes:
 import asyncio
 import binascii
 import hashlib
-import time
 
 _GUID = b'258EAFA5-E914-47DA-95CA-C5AB0DC85B11'
 _CONTINUATION, _TEXT, _BINARY, _CLOSE, _PING, _PONG = 0, 1, 2, 8, 9, 10
@@ -130,7 +129,7 @@ class Reader:
             received = await conn.reader.readinto(conn.view[self.filled:])
             if not received:
                 raise EOFError
-            conn.last_rx_ms = time.ticks_ms()
+            conn.last_request = conn.node.clock.read()
             self.filled += received
         return True
 

@@ -58,10 +58,11 @@ class Rig:
             self.loop.step(self.now, PERIOD_MS / 1000)
 
     def ask(self, line):
-        self.session.queue = []
+        while self.session.count:
+            self.session.pop()
         self.node.handle(self.session, line.encode())
         out = []
-        while self.session.queue:
+        while self.session.count:
             entry = self.session.pop()
             out.append(entry if type(entry) is str else ''.join(entry))
         return out

@@ -52,10 +52,43 @@ class UpdatePolicy(unittest.TestCase):
         self.assertEqual(self.updates(), ['error_do heater:_examplecommand ["RangeError",'
                                           '"the result is not a finite number",{}]'])
 
-    def test_pending_updates_coalesce(self):
+    def test_every_update_carries_the_value_of_its_event(self):
         for value in (1.0, 2.0, 3.0):
             self.outside.set('value', value)
-        self.assertEqual(self.updates(), ['update outside:value [3.0,{"t":1700000000.123}]'])
+        self.assertEqual(self.updates(), ['update outside:value [%s,{"t":1700000000.123}]' % v
+                                          for v in ('1.0', '2.0', '3.0')])
+
+    def test_full_outbox_keeps_newest_value_and_every_status(self):
+        session, node = self.session, self.node
+        for i in range(session.capacity):           # a client that stopped reading
+            self.outside.set('value', float(i))
+        self.outside.set_status(200, 'warm')
+        self.outside.set_status(100, '')
+        for i in range(3 * session.capacity):
+            self.outside.set('value', 100.0 + i)
+        self.outside.set_status(200, 'hot')
+        self.assertLessEqual(session.count, session.capacity)
+        lines = self.updates()
+        statuses = [line for line in lines if 'outside:status' in line]
+        self.assertEqual([line.split(' ', 2)[2][:12] for line in statuses],
+                         ['[[200,"warm"', '[[100,""],{"', '[[200,"hot"]'])
+        values = [line for line in lines if 'outside:value' in line]
+        self.assertEqual(values[-1], 'update outside:value [%s,{"t":1700000000.123}]'
+                         % (100.0 + 3 * session.capacity - 1))
+        numbers = [float(line.split('[', 1)[1].split(',', 1)[0]) for line in values]
+        self.assertEqual(numbers, sorted(set(numbers)))     # in the order of the events
+        self.assertEqual(node.dropped, 4 * session.capacity + 3 - len(lines))
+
+    def test_log_lines_count_against_the_outbox(self):
+        session, node = self.session, self.node
+        node.handle(session, b'logging  "debug"')
+        self.updates()
+        for i in range(3 * session.capacity):
+            node.log(self.outside, 'info', 'flapping %d' % i)
+        self.assertEqual(session.count, session.capacity)
+        self.assertEqual(node.dropped, 2 * session.capacity)
+        self.outside.set_status(200, 'flapping')    # a status is never lost to a log flood
+        self.assertIn('update outside:status [[200,"flapping"]', '\n'.join(self.updates()))
 
 
 class Declarations(unittest.TestCase):

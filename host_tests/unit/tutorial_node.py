@@ -109,7 +109,7 @@ def make_node(clock=None):
 def drain(session):
     """Everything queued on a session, as the writer would send it."""
     out = []
-    while session.queue:
+    while session.count:
         entry = session.pop()
         if type(entry) is str:
             out.append(entry)

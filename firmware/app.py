@@ -21,7 +21,7 @@ from modules.system import System
 from modules.temperature import TemperatureSensor, Thermometer
 from secop.errors import SECoPError
 from secop.module import ERROR, Readable
-from secop.node import IDN_V1, Node
+from secop.node import Node
 from transport.serial import serve_serial
 from transport.tcp import TcpServer
 
@@ -65,7 +65,7 @@ class App:
         self.node = Node(node_cfg.get('equipment_id', 'secop_micropython'),
                          node_cfg.get('description', 'MicroPython SECoP node'),
                          modules, self.clock, firmware=node_cfg.get('firmware', FIRMWARE),
-                         idn=node_cfg.get('idn', IDN_V1),
+                         secop_version=node_cfg.get('secop_version', '1.1'),
                          read_only=access.get('read_only', False),
                          allow=tuple(access.get('allow', ())),
                          writers=None if writers is None else tuple(writers))
@@ -176,7 +176,8 @@ class App:
         serial = config.get('serial', {})
         if serial.get('enabled', False):
             asyncio.create_task(serve_serial(
-                self.node, lambda: self.board.open_serial(serial), max_line))
+                self.node, lambda: self.board.open_serial(serial), max_line,
+                present=self.board.serial_presence(serial)))
             served.append('uart=%s' % serial.get('path', serial.get('uart', '')))
         for module in node.modules:
             if module not in self.loops:

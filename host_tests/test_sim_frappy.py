@@ -96,7 +96,7 @@ def test_raw_serial_line(serial_sim):
             lines = [line for line in data.decode().splitlines()
                      if not line.startswith(('update ', 'error_update ', 'log '))]
         assert lines[0].startswith('error')           # the noise got one error reply
-        assert lines[1] == 'ISSE&SINE2020,SECoP,V2019-09-16,v1.0'
+        assert lines[1] == 'ISSE&SINE2020,SECoP,V2019-09-16,v1.1'
         assert lines[2].startswith('reply heater:status [[')
     finally:
         os.close(fd)

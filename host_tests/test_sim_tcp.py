@@ -10,7 +10,7 @@ TUTORIAL_PARAMS = ['outside:value', 'outside:status', 'heater:value', 'heater:st
 
 
 def test_identification_and_description(client):
-    assert client.ask('*IDN?') == 'ISSE&SINE2020,SECoP,V2019-09-16,v1.0'
+    assert client.ask('*IDN?') == 'ISSE&SINE2020,SECoP,V2019-09-16,v1.1'
     reply = client.ask('describe')
     assert reply.startswith('describing . {')
     desc = json.loads(reply[len('describing . '):])
@@ -131,7 +131,7 @@ def test_oversize_lines_get_one_error_each(client):
 
 def test_crlf_and_pipelined_requests(client):
     client.sock.sendall(b'*IDN?\r\nping 1\nping 2\r\nread nosuch:x\n')
-    assert client.recv() == 'ISSE&SINE2020,SECoP,V2019-09-16,v1.0'
+    assert client.recv() == 'ISSE&SINE2020,SECoP,V2019-09-16,v1.1'
     assert client.recv().startswith('pong 1 [null,{"t":')
     assert client.recv().startswith('pong 2 [null,{"t":')
     assert client.recv().startswith('error_read nosuch:x ["NoSuchModule",')

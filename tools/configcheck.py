@@ -180,6 +180,8 @@ def _check_node(ctx):
     if 'equipment_id' in node and not _identifier(node['equipment_id']):
         ctx.add('node: equipment_id %r must be an identifier (letters, digits, _)'
                 % (node['equipment_id'],))
+    if node.get('secop_version', '1.1') not in ('1.1', '2.0'):
+        ctx.add('node: secop_version must be "1.1" or "2.0"')
     _number(ctx, 'config', ctx.config, 'max_line', 64, 65536, integer=True)
 
 

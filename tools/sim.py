@@ -100,13 +100,23 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+# After DTR rises, the node needs a moment to see it (it looks every 20 ms): until
+# then the null-modem holds the new client's bytes and drops the node's, which
+# an old session may still be sending.
+SETTLE_S = 0.1
+
+
 class NullModem:
     """Two ptys whose masters are joined: the node opens one end, a client the other.
 
     Like a serial cable, bytes sent while nobody listens at the client's end
-    are lost (the relay never blocks on a full buffer)."""
+    are lost (the relay never blocks on a full buffer).  Like its DTR line,
+    the file ``presence_path`` exists while a client has its end open and
+    holds that client's number, so the node can end a session when its client
+    goes (the node's board reads it: boards/sim ``serial_presence``).  A new
+    client's first bytes wait ``SETTLE_S`` (see there)."""
 
-    def __init__(self):
+    def __init__(self, presence_path):
         self.node_master, node_slave = os.openpty()
         self.client_master, client_slave = os.openpty()
         for fd in (self.node_master, node_slave, self.client_master, client_slave):
@@ -117,23 +127,50 @@ class NullModem:
         self.client_path = os.ttyname(client_slave)
         os.close(client_slave)      # the client's end is open only while a client uses it
         self._node_slave = node_slave   # keep the node's end up across its reopenings
+        self.presence_path = presence_path
         self.client_open = False
+        self.clients = 0
         threading.Thread(target=self._relay, daemon=True).start()
 
     def _relay(self):
+        held = b''                  # a new client's first bytes, while the line settles
+        settle_until = 0.0
         while True:
-            ready, _, _ = select.select([self.node_master, self.client_master], [], [], 0.2)
+            ready, _, _ = select.select([self.node_master, self.client_master], [], [], 0.02)
             if self.client_master in ready or not self.client_open:
                 data = self._read(self.client_master)
-                self.client_open = data is not None
+                if self._client_is(data is not None):
+                    settle_until = time.monotonic() + SETTLE_S
                 if data:
-                    self._write(self.node_master, data)
+                    held += data
+            settling = time.monotonic() < settle_until
             if self.node_master in ready:
                 data = self._read(self.node_master)
-                if data and self.client_open:
+                if data and self.client_open and not settling:
                     self._write(self.client_master, data)
+            if held and not settling:
+                self._write(self.node_master, held)
+                held = b''
             if not self.client_open:
-                time.sleep(0.05)    # a closed end reads EIO at once: do not spin
+                held = b''
+                time.sleep(0.02)    # a closed end reads EIO at once: do not spin
+
+    def _client_is(self, open_now):
+        """Track the client's end; True when a client has just opened it."""
+        if open_now == self.client_open:
+            return False
+        self.client_open = open_now
+        if open_now:
+            self.clients += 1
+            with open(self.presence_path + '.new', 'w') as f:
+                f.write(str(self.clients))
+            os.replace(self.presence_path + '.new', self.presence_path)
+        else:
+            try:
+                os.remove(self.presence_path)
+            except OSError:
+                pass
+        return open_now
 
     @staticmethod
     def _read(fd):
@@ -188,11 +225,13 @@ def prepare_config(args, path):
     modem = None
     if args.uart:
         if args.uart == 'auto':
-            modem = NullModem()
+            modem = NullModem(os.path.join(os.path.dirname(path), 'serial-client'))
             node_path, client_path = modem.node_path, modem.client_path
+            config['serial'] = {'enabled': True, 'path': node_path,
+                                'presence': modem.presence_path}
         else:
             node_path = client_path = args.uart
-        config['serial'] = {'enabled': True, 'path': node_path}
+            config['serial'] = {'enabled': True, 'path': node_path}
     with open(path, 'w') as f:
         json.dump(config, f)
     return modem, (client_path if args.uart else None)

@@ -102,6 +102,10 @@ class Board:
                             rxbuf=cfg.get('rxbuf', 1024), timeout=0)
         return asyncio.StreamReader(uart), asyncio.StreamWriter(uart, {})
 
+    def serial_presence(self, cfg):
+        """A bare UART cannot see its client come and go."""
+        return None
+
     def watchdog(self, timeout_ms):
         return machine.WDT(timeout=timeout_ms) if timeout_ms else None
 

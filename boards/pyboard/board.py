@@ -82,6 +82,12 @@ class Board:
                                   rxbuf=cfg.get('rxbuf', 1024), timeout=0)
         return asyncio.StreamReader(stream), asyncio.StreamWriter(stream, {})
 
+    def serial_presence(self, cfg):
+        """On the USB VCP, DTR tells whether a client has the port open."""
+        if cfg.get('uart', 6) == 'vcp':
+            return pyb.USB_VCP().isconnected
+        return None
+
     def watchdog(self, timeout_ms):
         return machine.WDT(timeout=timeout_ms) if timeout_ms else None
 

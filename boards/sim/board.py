@@ -102,6 +102,22 @@ class Board:
         termios.tcsetattr(fd, termios.TCSANOW, attrs)
         return asyncio.StreamReader(stream), asyncio.StreamWriter(stream, {})
 
+    def serial_presence(self, cfg):
+        """The null-modem of tools/sim.py keeps a file (``serial.presence``)
+        while its client end is open, as a cable's DTR line would tell; it
+        holds the number of that client, so a quick reconnect is seen too."""
+        path = cfg.get('presence')
+        if not path:
+            return None
+
+        def present():
+            try:
+                with open(path, 'rb') as f:
+                    return f.read()
+            except OSError:
+                return b''
+        return present
+
     def watchdog(self, timeout_ms):
         return None
 

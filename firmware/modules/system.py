@@ -5,7 +5,8 @@ import gc
 from secop.datatypes import Double, Int, String
 from secop.module import Parameter, Readable, declare
 
-_BYTES = Int(0, 1 << 30)
+_MAX = 1 << 24      # exact in a float32 client; larger figures are reported as this
+_BYTES = Int(0, _MAX, unit='B')
 
 
 class System(Readable):
@@ -21,7 +22,7 @@ class System(Readable):
         ('_uptime', Parameter('seconds since boot', Double(0, unit='s', fmtstr='%.0f'))),
         ('_clients', Parameter('connected clients (TCP and serial)', Int(0, 64))),
         ('_dropped', Parameter('updates and log lines dropped for clients that fell behind',
-                               _BYTES)),
+                               Int(0, _MAX))),
         ('_reset_cause', Parameter('why the board last reset', String(maxchars=32))),
     )
 
@@ -35,12 +36,12 @@ class System(Readable):
 
     def poll(self):
         gc.collect()
-        self.set('value', gc.mem_free())
-        self.set('_mem_alloc', gc.mem_alloc())
+        self.set('value', min(gc.mem_free(), _MAX))
+        self.set('_mem_alloc', min(gc.mem_alloc(), _MAX))
         self.set('_uptime', self.clock.uptime())     # as of the clock's last read
         self.set('_clients', self._clients())
         if self._dropped is not None:
-            self.set('_dropped', self._dropped())
+            self.set('_dropped', min(self._dropped(), _MAX))
 
     def read_value(self):
         self.poll()

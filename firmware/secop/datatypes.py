@@ -73,9 +73,13 @@ class _Numeric(DataType):
     unit = fmtstr = ''
 
     def _check_range(self, value):
-        if (self.min is not None and value < self.min) or (self.max is not None and value > self.max):
-            raise _range('%s must be between %s and %s' % (
-                _num(value), _num(self.min), _num(self.max)))
+        low, high = self.min, self.max
+        if (low is not None and value < low) or (high is not None and value > high):
+            if high is None:
+                raise _range('%s must be at least %s' % (_num(value), _num(low)))
+            if low is None:
+                raise _range('%s must be at most %s' % (_num(value), _num(high)))
+            raise _range('%s must be between %s and %s' % (_num(value), _num(low), _num(high)))
 
     def _set_unit(self, unit, fmtstr, absolute_resolution, relative_resolution):
         if unit:
@@ -236,14 +240,16 @@ class String(DataType):
         if type(value) is not str:
             raise _wrong('expected a string, got %s' % encode_type(value))
         length = len(value)
-        if self.maxchars is not None and length > self.maxchars:
-            raise _range('string longer than %d characters' % self.maxchars)
-        if length < self.minchars:
-            raise _range('string shorter than %d characters' % self.minchars)
         try:
             size = len(value.encode())
         except UnicodeError:
             raise _range('not valid unicode (lone surrogate)')
+        if size != length:
+            length -= _surrogate_pairs(value)
+        if self.maxchars is not None and length > self.maxchars:
+            raise _range('string longer than %d characters' % self.maxchars)
+        if length < self.minchars:
+            raise _range('string shorter than %d characters' % self.minchars)
         if not self.isUTF8 and size != length:
             raise _range('only ASCII characters are allowed')
         return value
@@ -257,6 +263,21 @@ class String(DataType):
         if self.isUTF8:
             props.append(('isUTF8', True))
         return props
+
+
+def _surrogate_pairs(text):
+    """Pairs of UTF-16 surrogates in ``text``: MicroPython's json decodes the
+    escaped pair of a character beyond U+FFFF into two characters."""
+    pairs = 0
+    high = False
+    for ch in text:
+        if '\ud800' <= ch <= '\udbff':
+            high = True
+            continue
+        if high and '\udc00' <= ch <= '\udfff':
+            pairs += 1
+        high = False
+    return pairs
 
 
 class Tuple(DataType):

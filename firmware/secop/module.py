@@ -65,12 +65,13 @@ class Parameter(_Declaration):
             self.constant = constant
         self._set_common(group, visibility, checkable)
 
-    def properties(self):
+    def properties(self, v2=False):
+        readonly = self.readonly or self.constant is not None
         props = [('description', self.description), ('datainfo', Raw(self.datatype.describe())),
-                 ('readonly', self.readonly or self.constant is not None)]
+                 ('readonly', readonly)]
         if self.constant is not None:
             props.append(('constant', Raw(self.datatype.encode(self.constant))))
-        return props + _common_properties(self)
+        return props + _common_properties(self, v2, readonly)
 
 
 class Command(_Declaration):
@@ -84,20 +85,40 @@ class Command(_Declaration):
         self.datatype = CommandType(argument, result)
         self._set_common(group, visibility, checkable)
 
-    def properties(self):
+    def properties(self, v2=False):
         return [('description', self.description),
-                ('datainfo', Raw(self.datatype.describe()))] + _common_properties(self)
+                ('datainfo', Raw(self.datatype.describe()))] + _common_properties(self, v2)
 
 
-def _common_properties(decl):
+def _common_properties(decl, v2, readonly=False):
+    """``checkable`` is SECoP 2.0 (``_checkable`` in 1.1); visibility in the form
+    of the version."""
     props = []
     if decl.group:
         props.append(('group', decl.group))
     if decl.visibility:
-        props.append(('visibility', decl.visibility))
+        props.append(('visibility', visibility(decl.visibility, v2, readonly)))
     if decl.checkable:
-        props.append(('checkable', True))
+        props.append(('checkable' if v2 else '_checkable', True))
     return props
+
+
+def visibility(word, v2, readonly=False):
+    """A 1.x visibility word as the version wants it (2.0: three access letters)."""
+    if not v2 or word not in _VISIBILITY:
+        return word
+    letters = _VISIBILITY[word]
+    return letters.replace('w', 'r') if readonly else letters
+
+
+_VISIBILITY = {'user': 'www', 'advanced': 'ww-', 'expert': 'w--'}
+
+
+def meaning(value, v2):
+    """1.x ``[function, importance]``; 2.0 ``{"function": ..., "importance": ...}``."""
+    if v2 and type(value) in (list, tuple) and len(value) == 2:
+        return {'function': value[0], 'importance': value[1]}
+    return value
 
 
 def declare(base, *items):
@@ -112,8 +133,11 @@ def declare(base, *items):
     return tuple(merged) + tuple(item for item in items if item[0] not in base_names)
 
 
+STATUS_CHARS = 80      # maxchars of the status text (clients size their buffers by it)
+
+
 def status_type(*members):
-    return Tuple(Enum(*members), String())
+    return Tuple(Enum(*members), String(maxchars=STATUS_CHARS))
 
 
 class Param:
@@ -204,7 +228,7 @@ class Module:
             self.announce(param)
 
     def set_status(self, code, text=''):
-        self.set('status', (code, text))
+        self.set('status', (code, text[:STATUS_CHARS]))
 
     def status_code(self):
         return self._lookup['status'].value[0]
@@ -276,7 +300,7 @@ class Module:
         except ValueError:
             raise SECoPError('RangeError', 'the result is not a finite number')
 
-    def describe(self):
+    def describe(self, v2=False):
         """The module description as ordered pairs (accessibles are streamed by the node)."""
         props = [('description', self.description),
                  ('interface_classes', list(self.interface_classes)),
@@ -285,11 +309,16 @@ class Module:
             props.append(('implementation', self.implementation))
         for key in ('group', 'visibility', 'meaning', 'implementor'):
             if key in self.properties:
-                props.append((key, self.properties[key]))
+                value = self.properties[key]
+                if key == 'visibility':
+                    value = visibility(value, v2)
+                elif key == 'meaning':
+                    value = meaning(value, v2)
+                props.append((key, value))
         return props
 
-    def describe_accessible(self, name):
-        return encode_pairs(self._decl(name).properties())
+    def describe_accessible(self, name, v2=False):
+        return encode_pairs(self._decl(name).properties(v2))
 
     def _decl(self, name):
         item = self._lookup[name]

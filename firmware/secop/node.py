@@ -14,7 +14,7 @@ from secop.errors import SECoPError, as_secop_error
 from secop.module import Param
 from secop.session import LOG_LEVELS, Session
 
-IDN_V1 = 'ISSE&SINE2020,SECoP,V2019-09-16,v1.0'
+IDN = {'1.1': 'ISSE&SINE2020,SECoP,V2019-09-16,v1.1', '2.0': 'ISSE,SECoP,,v2.0'}
 _OUT_OF_MEMORY = 'error  ["InternalError","out of memory",{}]\n'
 
 HELP = ('SECoP node. Requests: *IDN? | describe | activate [module] | deactivate [module] | '
@@ -26,12 +26,15 @@ HELP = ('SECoP node. Requests: *IDN? | describe | activate [module] | deactivate
 class Node:
     """A SEC node: identification, description, modules and their sessions."""
 
-    def __init__(self, equipment_id, description, modules, clock, firmware='', idn=IDN_V1,
+    def __init__(self, equipment_id, description, modules, clock, firmware='', secop_version='1.1',
                  properties=(), outbox_reserve=8, read_only=False, allow=(), writers=None):
         self.equipment_id = equipment_id
         self.description = description
         self.firmware = firmware
-        self.idn = idn + '\n'
+        if secop_version not in IDN:
+            secop_version = '1.1'           # the config check reports it
+        self.v2 = secop_version == '2.0'     # what describe sends: see docs/protocol.md
+        self.idn = IDN[secop_version] + '\n'
         self.properties = properties      # further (key, value) node properties
         self.clock = clock
         self.modules = modules            # ordered list of Module
@@ -214,11 +217,11 @@ class Node:
         first = True
         for module in self.modules:
             yield '%s%s:%s,"accessibles":{' % ('' if first else ',', encode_str(module.name),
-                                             encode_pairs(module.describe())[:-1])
+                                             encode_pairs(module.describe(self.v2))[:-1])
             first = False
             sep = ''
             for name, _ in module.accessibles:
-                yield '%s%s:%s' % (sep, encode_str(name), module.describe_accessible(name))
+                yield '%s%s:%s' % (sep, encode_str(name), module.describe_accessible(name, self.v2))
                 sep = ','
             yield '}}'
         yield '}}\n'

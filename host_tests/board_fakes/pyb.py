@@ -40,4 +40,7 @@ class Timer:
 
 
 class USB_VCP:
-    pass
+    connected = False       # DTR of the host's serial port (class-wide: one VCP)
+
+    def isconnected(self):
+        return USB_VCP.connected

@@ -46,6 +46,7 @@ def hardware():
     check('serial streams on the configured UART', type(uart) is machine.UART and
           writer.s is uart and (uart.id, uart.baudrate) == (2, 115200) and
           (uart.kwargs['tx'], uart.kwargs['rx'], uart.kwargs['timeout']) == (17, 16, 0))
+    check('a bare UART cannot see its client', b.serial_presence({'uart': 2}) is None)
     check('no tasks without Wi-Fi', b.tasks(None) == ())
     clock = b.clock()
     check('clock unsynced, same object', clock.wall_s is None and b.clock() is clock)

@@ -44,4 +44,9 @@ check('serial on the USB VCP', type(reader.s) is pyb.USB_VCP and writer.s is rea
 reader, writer = b.open_serial({'uart': 6, 'baudrate': 57600})
 check('serial on a UART', type(writer.s) is machine.UART and reader.s is writer.s and
       (writer.s.id, writer.s.baudrate, writer.s.kwargs['timeout']) == (6, 57600, 0))
+present = b.serial_presence({'uart': 'vcp'})
+pyb.USB_VCP.connected = True
+check('VCP client seen through DTR', present() and b.serial_presence({'uart': 6}) is None)
+pyb.USB_VCP.connected = False
+check('VCP client gone when DTR drops', not present())
 print('PYBOARD OK')

@@ -94,7 +94,7 @@ class Aux(Writable):
         return 0
 
 
-def make_node(clock=None):
+def make_node(clock=None, secop_version='1.1'):
     clock = clock or FixedClock()
     outside = Outside('outside', 'Outside temperature monitor.', clock)
     outside.set('value', 23.2)
@@ -103,7 +103,8 @@ def make_node(clock=None):
     heater.set('target', 22.5)
     aux = Aux('aux', 'all datatypes', clock, group='test')
     return Node('example_heater', 'a basic example temperature SEC node.',
-                [outside, heater, aux], clock, firmware='ExampleSECoPFirmware')
+                [outside, heater, aux], clock, firmware='ExampleSECoPFirmware',
+                secop_version=secop_version)
 
 
 def drain(session):

@@ -1,0 +1,64 @@
+"""secop-ophyd with a bluesky RunEngine against the simulated node (TCP), as a
+beamline's bluesky session would use it: ``bps.mv(heater, T)`` returns once
+the drive is IDLE again, and a ``count`` reads ``outside`` and ``heater``
+into the run's documents."""
+
+import json
+
+import pytest
+
+bluesky = pytest.importorskip('bluesky')
+secop_ophyd = pytest.importorskip('secop_ophyd')
+
+import bluesky.plan_stubs as bps  # noqa: E402
+from bluesky import RunEngine  # noqa: E402
+from bluesky.plans import count  # noqa: E402
+from bluesky.run_engine import call_in_bluesky_event_loop  # noqa: E402
+from secop_ophyd.SECoPDevices import SECoPNodeDevice  # noqa: E402
+
+from helpers import SimNode  # noqa: E402
+
+
+@pytest.fixture(scope='module')
+def node():
+    sim = SimNode(speed=20)
+    yield sim
+    sim.stop()
+
+
+def _value(conn, spec):
+    return json.loads(conn.ask('read ' + spec).split(' ', 2)[2])[0]
+
+
+def test_move_completes_at_idle_and_count_reads_into_documents(node, tmp_path):
+    raw = node.client()
+    raw.ask('change heater:window 2')           # simulated seconds: a short settle
+    start = _value(raw, 'heater:value')
+    RE = RunEngine({})
+    device = SECoPNodeDevice('127.0.0.1:%d' % node.port, logdir=str(tmp_path))
+    call_in_bluesky_event_loop(device.connect(), timeout=60)
+    try:
+        target = round(start + 1.0, 1)
+        RE(bps.mv(device.heater, target))
+        status = _value(raw, 'heater:status')
+        assert status[0] == 100, status         # returned at IDLE, not before
+        assert abs(_value(raw, 'heater:value') - target) < 0.2
+
+        documents = []
+        RE(count([device.outside, device.heater], num=3), lambda name, doc:
+           documents.append((name, doc)))
+        names = [name for name, _ in documents]
+        assert names[0] == 'start' and names[-1] == 'stop' and names.count('event') == 3
+        assert documents[-1][1]['exit_status'] == 'success'
+        event = [doc for name, doc in documents if name == 'event'][0]
+        keys = set(event['data'])
+        # devices are named after the node's equipment_id
+        assert 'example_heater-outside-value' in keys, keys
+        assert 'example_heater-heater' in keys, keys          # the heater's value
+        assert 10 < event['data']['example_heater-outside-value'] < 40
+        assert abs(event['data']['example_heater-heater'] - target) < 0.3
+    finally:
+        raw.ask('change heater:target 22')
+        raw.close()
+        call_in_bluesky_event_loop(device._client.disconnect(), timeout=10) \
+            if hasattr(device, '_client') else None

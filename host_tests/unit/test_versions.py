@@ -1,0 +1,67 @@
+"""node.secop_version: what *IDN? says and what describe carries in 1.1 and 2.0."""
+
+import json
+import unittest
+
+import tutorial_node
+
+
+def ask(node, line):
+    session = node.open_session()
+    node.handle(session, line)
+    return tutorial_node.drain(session)
+
+
+def description(node):
+    return json.loads(ask(node, b'describe')[len('describing . '):])
+
+
+class Versions(unittest.TestCase):
+    def test_default_is_1_1(self):
+        node = tutorial_node.make_node()
+        self.assertEqual(ask(node, b'*IDN?'), 'ISSE&SINE2020,SECoP,V2019-09-16,v1.1\n')
+        heater = description(node)['modules']['heater']['accessibles']
+        self.assertEqual(heater['target'].get('_checkable'), True)
+        self.assertNotIn('checkable', heater['target'])
+        self.assertEqual(heater['pollinterval']['visibility'], 'expert')
+
+    def test_2_0(self):
+        node = tutorial_node.make_node(secop_version='2.0')
+        self.assertEqual(ask(node, b'*IDN?'), 'ISSE,SECoP,,v2.0\n')
+        heater = description(node)['modules']['heater']['accessibles']
+        self.assertEqual(heater['target'].get('checkable'), True)
+        self.assertEqual(heater['_examplecommand'].get('checkable'), True)
+        self.assertNotIn('_checkable', heater['target'])
+        self.assertEqual(heater['pollinterval']['visibility'], 'w--')
+        self.assertTrue(ask(node, b'check heater:target 30').startswith('checked heater:target'))
+
+    def test_unknown_version_falls_back_to_1_1(self):
+        node = tutorial_node.make_node(secop_version='1.0')
+        self.assertEqual(ask(node, b'*IDN?'), 'ISSE&SINE2020,SECoP,V2019-09-16,v1.1\n')
+
+
+class Details(unittest.TestCase):
+    """Small things facility clients tripped over."""
+
+    def test_emoji_counts_as_one_character_on_both_runtimes(self):
+        node = tutorial_node.make_node()
+        twenty = b'"' + b'\\ud83d\\ude00' * 20 + b'"'       # _note has maxchars 20
+        self.assertTrue(ask(node, b'change aux:_note ' + twenty).startswith('changed aux:_note'))
+        self.assertIn('RangeError', ask(node, b'change aux:_note "x' + twenty[1:]))
+
+    def test_status_text_has_maxchars(self):
+        node = tutorial_node.make_node()
+        status = description(node)['modules']['heater']['accessibles']['status']
+        self.assertEqual(status['datainfo']['members'][1]['maxchars'], 80)
+        heater = node.modules[1]
+        heater.set_status(200, 'x' * 200)
+        self.assertEqual(len(heater.get('status')[1]), 80)
+
+    def test_one_sided_limits_read_well(self):
+        from secop.datatypes import Double
+        from secop.errors import SECoPError
+        for datatype, text in ((Double(0), '-1 must be at least 0'),
+                               (Double(None, 5), '6 must be at most 5')):
+            with self.assertRaises(SECoPError) as info:
+                datatype.validate(-1 if text.startswith('-') else 6)
+            self.assertEqual(info.exception.text, text)

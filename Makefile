@@ -11,6 +11,11 @@ TYPINGS := $(VENV)/typings
 # one setup at a time: `make sim` and `make test` started together share one venv
 LOCK    := .setup.lock
 PIP     := $(PY) -m pip install --quiet --disable-pip-version-check
+# fastcs-secop needs Python >= 3.12: a second small venv for its test (host_tests/test_fastcs.py)
+FASTCS_VENV  := .venv-fastcs
+FASTCS_STAMP := $(FASTCS_VENV)/.installed-$(shell cat requirements-fastcs.txt | cksum | cut -d' ' -f1)
+PY312 ?= $(firstword $(wildcard /root/.pyenv/versions/3.1[2-9]*/bin/python3) \
+                     $(shell command -v python3.13 python3.12 2>/dev/null))
 
 BOARD    ?= esp32
 PORT     ?= /dev/ttyUSB0
@@ -20,6 +25,18 @@ SIM_PORT ?= 10767
 
 setup:
 	@flock $(LOCK) sh -c "$(MAKE) --no-print-directory -q $(STAMP) || $(MAKE) --no-print-directory $(STAMP)"
+	@flock $(LOCK) sh -c "$(MAKE) --no-print-directory -q $(FASTCS_STAMP) || $(MAKE) --no-print-directory $(FASTCS_STAMP)"
+
+$(FASTCS_STAMP): requirements-fastcs.txt
+	@if [ -z "$(PY312)" ]; then \
+		echo "setup: note: no Python >= 3.12 found (PY312=...): the fastcs-secop test is skipped"; \
+	else \
+		echo "setup: installing requirements-fastcs.txt into $(FASTCS_VENV) ($(PY312))"; \
+		{ test -x $(FASTCS_VENV)/bin/python || $(PY312) -m venv $(FASTCS_VENV); } && \
+		$(FASTCS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
+			-r requirements-fastcs.txt && \
+		rm -f $(FASTCS_VENV)/.installed-* && touch $@; \
+	fi
 
 $(STAMP): $(REQS)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "setup: needs Python >= 3.11 (the numpy, matplotlib and hypothesis pins); $(PYTHON) is %d.%d: run make setup PYTHON=python3.X" % sys.version_info[:2])'
@@ -63,4 +80,4 @@ typecheck: setup
 	$(PY) tools/typecheck.py
 
 clean:
-	rm -rf $(VENV) build $(LOCK)
+	rm -rf $(VENV) $(FASTCS_VENV) build $(LOCK)

@@ -1,6 +1,7 @@
 """Shared helpers of the CPython-only host tests: paths, the simulated node
 process and the line client (both from tools/simnode.py), and heap probes."""
 
+import json
 import os
 import sys
 import time
@@ -20,6 +21,11 @@ def wait_for(predicate, timeout, interval=0.05):
             return value
         time.sleep(interval)
     return predicate()
+
+
+def read_value(conn, spec):
+    """The value of ``read <spec>`` (decoded JSON)."""
+    return json.loads(conn.ask('read ' + spec).split(' ', 2)[2])[0]
 
 
 def heap(conn, samples=3):

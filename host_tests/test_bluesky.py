@@ -3,7 +3,6 @@ beamline's bluesky session would use it: ``bps.mv(heater, T)`` returns once
 the drive is IDLE again, and a ``count`` reads ``outside`` and ``heater``
 into the run's documents."""
 
-import json
 
 import pytest
 
@@ -16,33 +15,22 @@ from bluesky.plans import count  # noqa: E402
 from bluesky.run_engine import call_in_bluesky_event_loop  # noqa: E402
 from secop_ophyd.SECoPDevices import SECoPNodeDevice  # noqa: E402
 
-from helpers import SimNode  # noqa: E402
+from helpers import read_value  # noqa: E402
 
 
-@pytest.fixture(scope='module')
-def node():
-    sim = SimNode(speed=20)
-    yield sim
-    sim.stop()
-
-
-def _value(conn, spec):
-    return json.loads(conn.ask('read ' + spec).split(' ', 2)[2])[0]
-
-
-def test_move_completes_at_idle_and_count_reads_into_documents(node, tmp_path):
-    raw = node.client()
+def test_move_completes_at_idle_and_count_reads_into_documents(sim, tmp_path):
+    raw = sim.client()
     raw.ask('change heater:window 2')           # simulated seconds: a short settle
-    start = _value(raw, 'heater:value')
+    start = read_value(raw, 'heater:value')
     RE = RunEngine({})
-    device = SECoPNodeDevice('127.0.0.1:%d' % node.port, logdir=str(tmp_path))
+    device = SECoPNodeDevice('127.0.0.1:%d' % sim.port, logdir=str(tmp_path))
     call_in_bluesky_event_loop(device.connect(), timeout=60)
     try:
         target = round(start + 1.0, 1)
         RE(bps.mv(device.heater, target))
-        status = _value(raw, 'heater:status')
+        status = read_value(raw, 'heater:status')
         assert status[0] == 100, status         # returned at IDLE, not before
-        assert abs(_value(raw, 'heater:value') - target) < 0.2
+        assert abs(read_value(raw, 'heater:value') - target) < 0.2
 
         documents = []
         RE(count([device.outside, device.heater], num=3), lambda name, doc:

@@ -33,7 +33,7 @@ sys.path.insert(0, os.path.join(ROOT, 'tools'))
 
 from simnode import LineClient, SimNode, heap_figures, percentile, value_of  # noqa: E402
 
-LIMIT = 4                       # the node's client limit (boards/sim/config.json)
+LIMIT = 8                       # the node's client limit (boards/sim/config.json)
 HEAP_GROWTH_LIMIT = 2048
 
 
@@ -122,7 +122,7 @@ class Client(LineClient):
             self.stats.add('lost ' + action)
             raise
         self.stats.add('updates', len(events))
-        if line.startswith('error  ["Impossible","too many clients'):
+        if '["Impossible","too many clients' in line:     # the refusal
             raise Refused()
         self.stats.reply(action, line, time.monotonic() - start)
         return line

@@ -198,12 +198,14 @@ def message(action, specifier='', data=None):
 
 def error_message(action, specifier, report):
     """``error_<action> <specifier> <report>``: the specifier echoed with its
-    non-printable characters escaped, so a client can match the reply; an
+    non-printable characters escaped, so a client can match the reply (an
+    absurdly long one is clipped: escaping may make it six times longer); an
     action that is not printable ASCII gives a bare ``error`` line."""
     if not is_printable_ascii(action):
         return message('error', '', report)
-    if not is_printable_ascii(specifier):
-        specifier = ''.join(ch if '!' <= ch <= '~' else _escape_char(ch) for ch in specifier)
+    if not is_printable_ascii(specifier):     # at most 64 characters of it, escaped
+        specifier = ''.join(ch if '!' <= ch <= '~' else _escape_char(ch)
+                            for ch in specifier[:64]) + ('...' if len(specifier) > 64 else '')
     return message('error_' + action if action else 'error', specifier, report)
 
 

@@ -364,4 +364,4 @@ def _text(raw, escape):
     except UnicodeError:
         if not escape:
             return ''
-        return ''.join(chr(b) if 0x21 <= b <= 0x7e else '\\x%02x' % b for b in raw)
+        return ''.join(chr(b) if 0x21 <= b <= 0x7e else '\\x%02x' % b for b in raw[:64])

@@ -30,10 +30,10 @@ PLACEHOLDERS = ('YOUR-SSID',)   # in the committed templates: to be replaced bef
 # The keys each part of the config may have: a misspelled optional key
 # ("tolrance") would otherwise be ignored silently and its default used.
 _SECTION_KEYS = {
-    'node': ('equipment_id', 'description', 'firmware', 'idn'),
+    'node': ('equipment_id', 'description', 'firmware', 'secop_version'),
     'tcp': ('enabled', 'bind', 'port', 'max_clients', 'idle_timeout'),
     'discovery': ('enabled', 'bind', 'port', 'announce', 'announce_port', 'interval'),
-    'serial': ('enabled', 'path', 'uart', 'baudrate', 'rxbuf', 'tx', 'rx'),
+    'serial': ('enabled', 'path', 'uart', 'baudrate', 'rxbuf', 'tx', 'rx', 'presence'),
     'access': ('read_only', 'allow', 'writers'),
 }
 _MODULE_KEYS = ('name', 'class', 'description', 'group', 'visibility', 'meaning', 'implementor')

@@ -7,6 +7,8 @@ import time
 
 import pytest
 
+from frappy.client import SecopClient
+
 from helpers import LineClient, SimNode
 
 
@@ -48,11 +50,22 @@ REFUSAL = b'["Impossible","too many clients: all 8 slots of this node are in use
 def test_eight_activated_clients_and_the_ninth_refused(node):
     clients = [node.client() for _ in range(8)]
     try:
+        alone = mem_alloc(clients[0])
+        for conn in clients[1:]:
+            conn.ask('ping')
+        # slots (1 KB line buffer, session, outbox ring) were allocated at boot: seven
+        # more clients cost what their sockets and tasks cost, less than a slot each
+        grown = mem_alloc(clients[0]) - alone
+        print('seven more clients: %d bytes' % grown)
+        assert grown < 7 * 1024, grown
         for conn in clients:
             conn.send('activate')
         for conn in clients:
             while conn.recv() != 'active':
                 pass
+        # frappy shows the refusal as the answer to its *IDN?
+        with pytest.raises(Exception, match='too many clients: all 8 slots'):
+            SecopClient('tcp://127.0.0.1:%d' % node.port).connect(try_period=0)
         # one matchable error line answers the first request, then the node closes
         assert _refusal(node, b'*IDN?\n') == b'error_*IDN?  ' + REFUSAL
         assert _refusal(node, b'describe\n') == b'error_describe  ' + REFUSAL
@@ -121,3 +134,29 @@ def test_connect_disconnect_cycles_leave_the_heap(node):
     assert after - before < 1024, (before, after)      # no growth (it may shrink)
     assert json.loads(probe.ask('read system:_clients').split(' ', 2)[2])[0] == 1
     probe.close()
+
+
+def test_over_long_lines_are_throttled_like_any_request(node):
+    """Over-long lines get their error reply only as the outbox has room: a
+    client that sends them without reading is throttled, the heap stays."""
+    probe = node.client()
+    baseline = mem_alloc(probe)
+    stuffer = socket.socket()
+    stuffer.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    stuffer.connect(('127.0.0.1', node.port))
+    stuffer.setblocking(False)
+    long_line = b'read heater:' + b'x' * 3000 + b'\n'
+    sent = 0
+    end = time.monotonic() + 3
+    while time.monotonic() < end:
+        try:
+            sent += stuffer.send(long_line * 20)
+        except BlockingIOError:
+            time.sleep(0.1)
+    try:
+        assert sent > 100 * len(long_line)
+        assert mem_alloc(probe) - baseline < 12000
+        assert probe.ask('ping alive').startswith('pong alive ')
+    finally:
+        stuffer.close()
+        probe.close()

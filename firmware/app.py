@@ -1,7 +1,7 @@
 """Builds the node from a board and its JSON config, and runs it.
 
 Order at start: the config's structure is checked (``guard``; the full rules
-run on the host before a deploy, tools/configcheck.py), heater outputs off
+run on the host before a deploy, boards/configcheck.py), heater outputs off
 (``board.safe_state()``); a module with a problem is replaced by one in ERROR
 that says why, so its heater stays off while SECoP still serves; then the
 transports and the periodic tasks.  ``problems`` in the config are ones the

@@ -7,7 +7,7 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, 'tools'))
+sys.path[:0] = [os.path.join(ROOT, 'tools'), ROOT]
 
 from simnode import (MICROPYTHON, SIM, LineClient, SerialClient, SimNode,  # noqa: E402,F401
                      free_port, heap_figures, stop_process, value_of)

@@ -11,7 +11,7 @@ import pytest
 
 from helpers import ROOT
 
-import boards  # noqa: E402  (tools/, on the path through helpers)
+import boards  # noqa: E402  (the repository root is on the path through helpers)
 
 NAMES = boards.names()
 
@@ -46,5 +46,5 @@ def test_tools_offer_the_declared_boards():
 
 
 def test_unknown_board_names_the_declared_ones():
-    import configcheck
+    from boards import configcheck
     assert configcheck.check({}, 'arduino') == ["unknown board 'arduino': use esp32, pyboard, sim"]

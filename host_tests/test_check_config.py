@@ -1,4 +1,4 @@
-"""firmware/configcheck.py rules, one small broken config each, and the CLI
+"""boards/configcheck.py rules, one small broken config each, and the CLI
 tools/check_config.py; the committed configs of every board pass."""
 
 import copy
@@ -11,7 +11,7 @@ import pytest
 
 from helpers import ROOT, SimNode
 
-import configcheck  # noqa: E402
+from boards import configcheck  # noqa: E402
 
 CLI = os.path.join(ROOT, 'tools', 'check_config.py')
 SECRETS = {'wifi_password': 'secret', 'ap_password': ''}
@@ -294,7 +294,7 @@ def test_same_problems_under_micropython(tmp_path):
                                                            'capabilities.py'))
     micropython = os.path.join(os.path.dirname(sys.executable), 'micropython')
     env = dict(os.environ, MICROPYPATH=os.pathsep.join(
-        [os.path.join(ROOT, 'tools'), os.path.join(ROOT, 'firmware')]))
+        [os.path.join(ROOT, 'boards'), os.path.join(ROOT, 'firmware')]))
     result = subprocess.run([micropython, str(script)], capture_output=True, text=True,
                             cwd=str(tmp_path), env=env, timeout=30)
     assert result.returncode == 0, result.stdout + result.stderr

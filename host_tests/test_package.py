@@ -8,7 +8,7 @@ import pytest
 
 from helpers import ROOT
 
-import boards  # noqa: E402  (tools/, on the path through helpers)
+import boards  # noqa: E402  (the repository root is on the path through helpers)
 from vboard_process import VBoard
 
 FIRMWARE = os.path.join(ROOT, 'firmware')

@@ -7,7 +7,7 @@
 Prints one line per problem and exits 1, or prints ``ok`` and exits 0.
 Wi-Fi passwords are read from ``secrets.json`` next to the config unless
 ``--secrets`` names another file; ``--no-secrets`` skips those checks.
-The rules live in firmware/configcheck.py (``check(config, board, secrets)``).
+The rules live in boards/configcheck.py (``check(config, board, secrets)``).
 """
 
 import argparse
@@ -15,11 +15,11 @@ import json
 import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                                'firmware'))
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path[:0] = [ROOT, os.path.join(ROOT, 'firmware')]
 
 import boards  # noqa: E402
-import configcheck  # noqa: E402
+from boards import configcheck  # noqa: E402
 
 BOARDS = boards.names()
 

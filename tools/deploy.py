@@ -6,7 +6,7 @@
         [--reset hard|soft] [--dry-run]
     .venv/bin/python tools/deploy.py --board sim --port /dev/pts/N [--tcp-port N]
 
-Steps: check the config (firmware/configcheck.py); compile firmware/ and the
+Steps: check the config (boards/configcheck.py); compile firmware/ and the
 board's board.py to bytecode .mpy (loads on MicroPython 1.19 and later);
 list the board's files with their SHA-256; copy only what differs, and remove
 stale ``.py`` files that would shadow the ``.mpy`` (``foo.py`` beats
@@ -35,13 +35,12 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, 'tools'))
-sys.path.insert(0, os.path.join(ROOT, 'firmware'))
+sys.path[:0] = [os.path.join(ROOT, 'tools'), ROOT, os.path.join(ROOT, 'firmware')]
 
 import boards  # noqa: E402
 import build_mpy  # noqa: E402
 import build_page  # noqa: E402
-import configcheck  # noqa: E402
+from boards import configcheck  # noqa: E402
 from simnode import free_port  # noqa: E402
 
 MPREMOTE = os.path.join(os.path.dirname(sys.executable), 'mpremote')

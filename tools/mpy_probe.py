@@ -12,10 +12,13 @@ import json
 import os
 import re
 import subprocess
+import sys
 
-import boards
 import build_mpy
 from simnode import MICROPYTHON, ROOT
+
+sys.path.insert(0, ROOT)
+import boards  # noqa: E402
 
 SIM_CONFIG = os.path.join(ROOT, 'boards', 'sim', 'config.json')
 

@@ -36,12 +36,11 @@ import time
 import tty
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, 'tools'))
-sys.path.insert(1, os.path.join(ROOT, 'firmware'))     # configcheck builds sensors with it
+sys.path[:0] = [os.path.join(ROOT, 'tools'), ROOT, os.path.join(ROOT, 'firmware')]
 
 import build_mpy  # noqa: E402
 import build_page  # noqa: E402
-import configcheck  # noqa: E402
+from boards import configcheck  # noqa: E402  (it builds sensors with firmware/'s code)
 
 MICROPYTHON = os.path.join(os.path.dirname(sys.executable), 'micropython')
 DEFAULT_CONFIG = os.path.join(ROOT, 'boards', 'sim', 'config.json')

@@ -24,9 +24,10 @@ import shutil
 import subprocess
 import sys
 
-import boards
-
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+import boards  # noqa: E402
 PYRIGHT = os.path.join(os.path.dirname(sys.executable), 'pyright')
 BOARDS = tuple(name for name in boards.names() if boards.capabilities(name).STUBS)
 KNOWN = os.path.join(ROOT, 'typecheck', 'known-issues.txt')

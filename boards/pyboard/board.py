@@ -5,7 +5,7 @@ independent watchdog.  The Pyboard has no network: its transport is serial.
 ``Board(cfg)`` gets the ``board`` section of config.json.  Pins are header
 names ('X19', 'Y3'); a heater names its pin and the timer channel behind it
 (``"heater": {"pin": "Y3", "timer": 4, "channel": 3, ...}``), see
-firmware/configcheck.py for the valid combinations.  The wall clock is the RTC,
+capabilities.py for the valid combinations.  The wall clock is the RTC,
 trusted (``t`` sent) once it shows a year from ``rtc_valid_from`` on, i.e.
 after ``tools/deploy.py`` or a battery-backed RTC has set it.
 """

@@ -2,7 +2,7 @@
 
 Plain data, no imports: tools/configcheck.py checks configs against it,
 tools/deploy.py, tools/typecheck.py and manifest.py read it (host only, by
-path, through tools/boards.py).
+path, through boards/__init__.py).
 """
 
 TITLE = 'the Pyboard'

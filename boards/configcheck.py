@@ -6,7 +6,9 @@
 that concern each module, by its index in ``modules`` (a module with one is
 built as a stand-in in ERROR by the app): structured, not matched by text.
 
-``board`` is 'esp32', 'pyboard' or 'sim'.  ``secrets`` is the parsed
+``board`` is a board's name or its declaration (boards/<name>/capabilities.py):
+every board-specific rule comes from the declaration, so a new board needs no
+change here.  ``secrets`` is the parsed
 secrets.json (Wi-Fi passwords); None skips the checks that need it.  Every
 message says where the problem is and, where it is not obvious, what to do.
 Sensor settings are checked by building the sensor with the firmware's own
@@ -50,11 +52,11 @@ def check(config, board, secrets=None, by_module=None):
     """All problems of ``config`` on ``board``, one string each (see the module doc).
     ``board`` is a board's name or its declaration (``boards.capabilities``)."""
     if type(board) is str:
-        import boards
+        from boards import capabilities, names
         try:
-            board = boards.capabilities(board)
+            board = capabilities(board)
         except KeyError:
-            return ['unknown board %r: use %s' % (board, ', '.join(boards.names()))]
+            return ['unknown board %r: use %s' % (board, ', '.join(names()))]
     if type(config) is not dict:
         return ['the configuration must be a JSON object']
     problems = []

@@ -9,7 +9,11 @@ Transcript format (one file per topic in ``golden/``)::
     !clock none             switch the node's clock (none | <ms>)
 
 After each request, the lines queued for every client must equal the ``<``
-lines that follow it, in order, for each client separately.
+lines that follow it, in order, for each client separately.  In an expected
+line, ``@name.json`` stands for the JSON in ``golden/name.json`` without the
+whitespace between its tokens: long JSON (a description) is kept once,
+pretty-printed, so its diffs read well.  ``python golden_transcript.py``
+pretty-prints a JSON line from stdin in that layout.
 """
 
 import tutorial_node
@@ -29,8 +33,82 @@ def unescape(text):
     return bytes(out)
 
 
+def compact(text):
+    """JSON text without the whitespace between tokens (strings stay as they are)."""
+    out = []
+    in_string = escaped = False
+    for c in text:
+        if in_string:
+            escaped = not escaped and c == '\\'
+            in_string = escaped or c != '"'
+        elif c in ' \n\t\r':
+            continue
+        else:
+            in_string = c == '"'
+        out.append(c)
+    return ''.join(out)
+
+
+def _members(text):
+    """The members of a compact JSON object or array, as compact texts."""
+    parts, depth, start, in_string, escaped = [], 0, 1, False, False
+    for i, c in enumerate(text):
+        if in_string:
+            escaped = not escaped and c == '\\'
+            in_string = escaped or c != '"'
+        elif c == '"':
+            in_string = True
+        elif c in '{[':
+            depth += 1
+        elif c in '}]':
+            depth -= 1
+        if depth == 1 and c == ',' and not in_string or depth == 0:
+            if text[start:i]:
+                parts.append(text[start:i])
+            start = i + 1
+    return parts
+
+
+def pretty(text, indent='', width=96):
+    """Compact JSON laid out one member per line where it does not fit ``width``."""
+    if len(indent) + len(text) <= width or text[0] not in '{[':
+        return text
+    inner = indent + ' '
+    lines = []
+    for member in _members(text):
+        key, value = '', member
+        if text[0] == '{':
+            split = len(_string_end(member)) + 1            # past the key and the colon
+            key, value = member[:split], member[split:]
+        lines.append(inner + key + pretty(value, inner, width))
+    return text[0] + '\n' + ',\n'.join(lines) + '\n' + indent + text[-1]
+
+
+def _string_end(text):
+    """The JSON string at the start of ``text``."""
+    escaped = False
+    for i in range(1, len(text)):
+        if escaped:
+            escaped = False
+        elif text[i] == '\\':
+            escaped = True
+        elif text[i] == '"':
+            return text[:i + 1]
+    raise ValueError('unterminated string')
+
+
+def expand(line, folder):
+    """An expected line with ``@name.json`` replaced by that file's compact JSON."""
+    if '@' in line and line.endswith('.json'):
+        head, _, name = line.rpartition('@')
+        with open('%s/%s' % (folder, name)) as f:
+            return head + compact(f.read())
+    return line
+
+
 def parse(path):
     """List of steps: (client, request bytes or None, {client: [expected lines]})."""
+    folder = path.rpartition('/')[0] or '.'
     steps = []
     with open(path) as f:
         for number, line in enumerate(f, 1):
@@ -45,7 +123,7 @@ def parse(path):
             elif line.startswith('> ') or line == '>':
                 steps.append((number, client, unescape(line[2:]), {}))
             elif line.startswith('< '):
-                steps[-1][3].setdefault(client, []).append(line[2:] + '\n')
+                steps[-1][3].setdefault(client, []).append(expand(line[2:], folder) + '\n')
             else:
                 raise ValueError('%s:%d: cannot parse %r' % (path, number, line))
     return steps
@@ -69,3 +147,8 @@ def replay(path):
                 problems.append('%s:%d %s> %r\n  expected %r\n  got      %r' % (
                     path, number, client, request, want, got))
     return problems
+
+
+if __name__ == '__main__':
+    import sys
+    print(pretty(compact(sys.stdin.read())))

@@ -29,7 +29,6 @@ import hashlib
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -41,7 +40,7 @@ import boards  # noqa: E402
 import build_mpy  # noqa: E402
 import build_page  # noqa: E402
 from boards import configcheck  # noqa: E402
-from simnode import free_port  # noqa: E402
+from simnode import LineClient, free_port  # noqa: E402
 
 MPREMOTE = os.path.join(os.path.dirname(sys.executable), 'mpremote')
 FIRMWARE = os.path.join(ROOT, 'firmware')
@@ -469,7 +468,7 @@ def verify_tcp(host, port, timeout=15):
     deadline = time.monotonic() + timeout
     while True:
         try:
-            sock = socket.create_connection((host, port), timeout=5)
+            conn = LineClient((host, port), 5)
             break
         except OSError as exc:
             if time.monotonic() > deadline:
@@ -477,17 +476,13 @@ def verify_tcp(host, port, timeout=15):
                               'is your computer on the board\'s network? try ping %s and '
                               'nc %s %d' % (host, host, port))
             time.sleep(0.3)
-    with sock:
-        stream = sock.makefile('rwb')
-
-        def exchange(request):
-            return ask(lambda data: (stream.write(data), stream.flush()), stream.readline,
-                       request)
-        try:
-            return check_answers(exchange)
-        except (OSError, ValueError) as exc:
-            raise Failure('the node at %s:%d did not answer properly: %s' % (host, port, exc),
-                          'look at the node\'s console output (mpremote connect <port> repl)')
+    try:
+        return check_answers(conn.ask)
+    except (OSError, EOFError, ValueError) as exc:
+        raise Failure('the node at %s:%d did not answer properly: %s' % (host, port, exc),
+                      'look at the node\'s console output (mpremote connect <port> repl)')
+    finally:
+        conn.close()
 
 
 def verify_serial(path, baud):

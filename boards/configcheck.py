@@ -32,7 +32,7 @@ PLACEHOLDERS = ('YOUR-SSID',)   # in the committed templates: to be replaced bef
 # The keys each part of the config may have: a misspelled optional key
 # ("tolrance") would otherwise be ignored silently and its default used.
 _SECTION_KEYS = {
-    'node': ('equipment_id', 'description', 'firmware', 'secop_version'),
+    'node': ('equipment_id', 'description', 'firmware', 'secop_version', 'state'),
     'tcp': ('enabled', 'bind', 'port', 'max_clients', 'idle_timeout'),
     'discovery': ('enabled', 'bind', 'port', 'announce', 'announce_port', 'interval'),
     'serial': ('enabled', 'path', 'uart', 'baudrate', 'rxbuf', 'tx', 'rx', 'presence'),
@@ -184,6 +184,9 @@ def _check_node(ctx):
                 % (node['equipment_id'],))
     if node.get('secop_version', '1.1') not in ('1.1', '2.0'):
         ctx.add('node: secop_version must be "1.1" or "2.0"')
+    state = node.get('state')
+    if state is not None and (type(state) is not str or not state):
+        ctx.add('node: state must be the name of the settings file, e.g. "state.json"')
     _number(ctx, 'config', ctx.config, 'max_line', 64, 65536, integer=True)
 
 

@@ -69,6 +69,11 @@ class App:
                          read_only=access.get('read_only', False),
                          allow=tuple(access.get('allow', ())),
                          writers=None if writers is None else tuple(writers))
+        self.store = None
+        if node_cfg.get('state'):           # settings kept on flash: restored before serving
+            import settings
+            self.store = settings.Store(str(node_cfg['state']), self.node.modules)
+            self.store.restore()
 
     def _module(self, cfg, built):
         kind = cfg['class']
@@ -102,7 +107,7 @@ class App:
             return HeaterModule(name, description, clock, loop, **props)
         if kind == 'system':
             return System(name, description, clock, self._clients, self.board.reset_cause(),
-                          self._dropped, **props)
+                          self._dropped, self._reset_settings, **props)
         module = self.board.module(kind, cfg, clock)
         if module is None:
             raise ValueError('unknown module class %r' % kind)
@@ -117,6 +122,14 @@ class App:
 
     def _dropped(self):
         return self.node.dropped if self.node else 0
+
+    def _reset_settings(self):
+        import settings
+        node = self.node
+        assert node is not None     # commands arrive only once the node serves
+        settings.reset(node.modules)
+        if self.store is not None:
+            self.store.save()
 
     # --- tasks --------------------------------------------------------------
 
@@ -188,6 +201,8 @@ class App:
             asyncio.create_task(self._watch(loop, watchdog))
         for task in self.board.tasks(self.node):
             asyncio.create_task(task)
+        if self.store is not None:
+            asyncio.create_task(self.store.run(self.board.sleep_ms))
         gc.collect()
         print('SECoP node serving', ' '.join(served))
         while True:

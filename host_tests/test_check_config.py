@@ -361,3 +361,27 @@ def test_the_node_stands_a_module_with_a_problem_in_error_and_no_other(tmp_path)
         conn.close()
     finally:
         node.stop()
+
+
+def test_curve_file_is_checked(tmp_path):
+    """A curve sensor's .340 file is read and checked, named relative to the config."""
+    with open(os.path.join(ROOT, 'boards', 'sim', 'config-curve.json')) as f:
+        config = json.load(f)
+    path = tmp_path / 'config.json'
+    path.write_text(json.dumps(config))
+    run = [sys.executable, CLI, str(path), '--board', 'sim']
+    missing = subprocess.run(run, capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 1 and 'ntc10k_b3950.340 cannot be read' in missing.stdout
+    with open(os.path.join(ROOT, 'boards', 'sim', 'ntc10k_b3950.340')) as f:
+        lines = f.read().splitlines()
+    (tmp_path / 'ntc10k_b3950.340').write_text('\n'.join(lines[:20]))   # breakpoints cut off
+    short = subprocess.run(run, capture_output=True, text=True, timeout=60)
+    assert short.returncode == 1 and 'the header says 67' in short.stdout, short.stdout
+    (tmp_path / 'ntc10k_b3950.340').write_text('\n'.join(lines))
+    good = subprocess.run(run, capture_output=True, text=True, timeout=60, cwd='/')
+    assert good.returncode == 0 and good.stdout.strip() == 'ok', good.stdout
+
+
+def test_state_file_name():
+    assert problems('sim', lambda c: c['node'].update(state='state.json')) == []
+    assert_reports(problems('sim', lambda c: c['node'].update(state='')), 'node: state must')

@@ -16,10 +16,11 @@ import os
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path[:0] = [ROOT, os.path.join(ROOT, 'firmware')]
+sys.path[:0] = [ROOT, os.path.join(ROOT, 'firmware'), os.path.join(ROOT, 'tools')]
 
 import boards  # noqa: E402
 from boards import configcheck  # noqa: E402
+from datafiles import beside  # noqa: E402
 
 BOARDS = boards.names()
 
@@ -64,7 +65,8 @@ def problems_for(args):
     if problem:
         return [problem]
     secrets, problems = load_secrets(args)
-    return problems + configcheck.check(config, board, secrets)
+    with beside(args.config):      # curve files are named relative to the config
+        return problems + configcheck.check(config, board, secrets)
 
 
 def main(argv=None):

@@ -41,6 +41,7 @@ import build_mpy  # noqa: E402
 import build_page  # noqa: E402
 from boards import configcheck  # noqa: E402
 from simnode import LineClient, free_port  # noqa: E402
+from datafiles import beside, data_files  # noqa: E402
 
 MPREMOTE = os.path.join(os.path.dirname(sys.executable), 'mpremote')
 FIRMWARE = os.path.join(ROOT, 'firmware')
@@ -113,7 +114,8 @@ def sim_config(config, tcp_port):
 
 
 def check_config(args, path, config, secrets):
-    problems = configcheck.check(config, args.caps, secrets)
+    with beside(path):             # curve files are named relative to the config
+        problems = configcheck.check(config, args.caps, secrets)
     if problems:
         for problem in problems:
             detail('problem: ' + problem)
@@ -534,6 +536,8 @@ def run(args):
     if config.get('tcp', {}).get('enabled', True):      # the web page (transport/web.py)
         items.append(Item(build_page.build(), build_page.BOARD_PATH))
 
+    for name in data_files(config):
+        items.append(Item(os.path.join(os.path.dirname(os.path.abspath(path)), name), name))
     if args.dry_run:
         step(3, 'dry run: the board on %s is not contacted' % args.port)
         extra = [Item(path, 'config.json')] + ([Item(secrets_path, 'secrets.json')]

@@ -3,7 +3,7 @@
 
     .venv/bin/python tools/sim.py [--port N] [--heap SIZE] [--uart PATH|auto]
                                   [--speed X] [--wrap-in S] [--config FILE] [--source]
-                                  [--discovery-port N] [--announce-port N]
+                                  [--discovery-port N] [--announce-port N] [--state PATH]
 
 Prints exactly one line ``READY [tcp=127.0.0.1:N] [udp=127.0.0.1:M] [uart=PATH]``
 on stdout once the node serves, then runs until Ctrl-C or SIGTERM and leaves
@@ -17,6 +17,8 @@ stderr starting with ``sim:``, exit code 2.  ``--uart auto`` creates a pty pair 
 cable and prints the client's end.  The firmware runs from .mpy files, as a
 deploy copies them (compiling .py sources needs more heap than the node
 itself); ``--source`` runs the .py files instead, with a larger heap.
+``--state PATH`` keeps the node's settings in PATH on the host (created when
+missing), as a board keeps them on its flash; without it they last one run.
 """
 
 import argparse
@@ -41,6 +43,7 @@ sys.path[:0] = [os.path.join(ROOT, 'tools'), ROOT, os.path.join(ROOT, 'firmware'
 import build_mpy  # noqa: E402
 import build_page  # noqa: E402
 from boards import configcheck  # noqa: E402  (it builds sensors with firmware/'s code)
+from datafiles import beside, data_files  # noqa: E402
 
 MICROPYTHON = os.path.join(os.path.dirname(sys.executable), 'micropython')
 DEFAULT_CONFIG = os.path.join(ROOT, 'boards', 'sim', 'config.json')
@@ -94,6 +97,7 @@ def parse_args(argv=None):
     parser.add_argument('--announce-port', type=tcp_port, default=0,
                         help='announce the node to 127.0.0.1 on this UDP port (default: 0, '
                         'never)')
+    parser.add_argument('--state', help='settings file kept across runs (created when missing)')
     parser.add_argument('--source', action='store_true',
                         help='run the .py sources instead of .mpy (needs about 256k heap)')
     return parser.parse_args(argv)
@@ -204,7 +208,8 @@ def prepare_config(args, path):
     # checked here, as make deploy does; the node is told the problems (and puts
     # the modules concerned in ERROR) instead of refusing to start, to show that
     by_module = {}
-    problems = configcheck.check(config, 'sim', None, by_module)
+    with beside(args.config):      # curve files are named relative to the config
+        problems = configcheck.check(config, 'sim', None, by_module)
     if problems:        # [module index or None, text]: the node stands those modules in ERROR
         config['problems'] = [[index, text] for index, texts in sorted(by_module.items())
                               for text in texts] + \
@@ -221,6 +226,8 @@ def prepare_config(args, path):
         config.setdefault('board', {})['speed'] = args.speed
     if args.wrap_in is not None:
         config.setdefault('board', {})['wrap_in'] = args.wrap_in
+    if args.state:
+        config.setdefault('node', {})['state'] = os.path.abspath(args.state)
     modem = None
     if args.uart:
         if args.uart == 'auto':
@@ -231,6 +238,11 @@ def prepare_config(args, path):
         else:
             node_path = client_path = args.uart
             config['serial'] = {'enabled': True, 'path': node_path}
+    for name in data_files(config):     # curves: next to the config, as on a board
+        source = os.path.join(os.path.dirname(os.path.abspath(args.config)), name)
+        target = os.path.join(os.path.dirname(path), name)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        shutil.copyfile(source, target)
     with open(path, 'w') as f:
         json.dump(config, f)
     return modem, (client_path if args.uart else None)

@@ -144,6 +144,9 @@ def from_config(cfg, vref_uv):
       optional ``gain`` (1) and ``offset_uv`` (0) (current source)
     * ``tmp36``, ``lm35``: optional ``uv_per_degree``, ``offset_uv``
     * ``linear``: ``uv_per_degree``, optional ``offset_uv`` (0)
+    * ``curve``: ``file``, a Lake Shore ``.340`` calibration (control/curve.py);
+      ohm formats take ``r_fixed`` or ``current_ua`` like pt100, volt formats
+      optional ``gain`` and ``offset_uv``; the range defaults to the curve's
 
     Divider types take optional ``sensor_on_top`` (false); all resistive
     types ``margin_uv`` (0.5 % of vref), all types ``t_min`` and ``t_max``.
@@ -151,6 +154,9 @@ def from_config(cfg, vref_uv):
     kind = cfg.get('type')
     if kind is None:
         raise ValueError("sensor config: missing key 'type'")
+    if kind == 'curve':
+        from control import curve     # only for this sensor type
+        return curve.sensor(cfg, vref_uv)
     if kind not in _RANGES:
         raise ValueError('sensor config: unknown type %r' % (kind,))
     low, high = _RANGES[kind]

@@ -3,7 +3,7 @@
 import gc
 
 from secop.datatypes import Double, Int, String
-from secop.module import Parameter, Readable, declare
+from secop.module import Command, Parameter, Readable, declare
 
 _MAX = 1 << 24      # exact in a float32 client; larger figures are reported as this
 _BYTES = Int(0, _MAX, unit='B')
@@ -24,13 +24,15 @@ class System(Readable):
         ('_dropped', Parameter('updates and log lines dropped for clients that fell behind',
                                Int(0, _MAX))),
         ('_reset_cause', Parameter('why the board last reset', String(maxchars=32))),
+        ('_reset_settings', Command('kept settings back to the config values')),
     )
 
     def __init__(self, name, description, clock, clients, reset_cause='unknown', dropped=None,
-                 **props):
+                 reset_settings=None, **props):
         Readable.__init__(self, name, description, clock, **props)
         self._clients = clients     # callables: connected clients, events dropped
         self._dropped = dropped
+        self.do__reset_settings = reset_settings    # the app's: kept settings to the config
         self.set('_reset_cause', reset_cause)
         self.poll()
 

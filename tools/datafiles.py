@@ -1,0 +1,28 @@
+"""Files a node config refers to besides itself (calibration curves): they live
+next to the config on the host and in the board's root folder, where the
+firmware opens them by the name the config gives."""
+
+import contextlib
+import os
+
+
+def data_files(config):
+    """The relative paths of the ``.340`` files of ``curve`` sensors."""
+    files = set()
+    for module in config.get('modules', ()):
+        sensor = module.get('sensor') if isinstance(module, dict) else None
+        if isinstance(sensor, dict) and sensor.get('type') == 'curve' \
+                and isinstance(sensor.get('file'), str):
+            files.add(sensor['file'])
+    return sorted(files)
+
+
+@contextlib.contextmanager
+def beside(config_path):
+    """Run with the config's folder as the working folder, as the board does."""
+    here = os.getcwd()
+    os.chdir(os.path.dirname(os.path.abspath(config_path)))
+    try:
+        yield
+    finally:
+        os.chdir(here)

@@ -1,0 +1,228 @@
+#!/usr/bin/env python3
+"""Draw the wiring diagrams of docs/boards.md as SVG files (no dependencies).
+
+    .venv/bin/python tools/draw_wiring.py [--out docs/wiring]
+
+Three drawings: the NTC divider with its filter capacitor, a heater on a
+low-side logic-level MOSFET, and a heater on a solid-state relay.  The
+symbols are drawn from a few primitives below; coordinates are in px on a
+20 px grid.
+"""
+
+import argparse
+import os
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+STYLE = ('<style>line,polyline,path,rect,circle,polygon{stroke:#222;stroke-width:2;fill:none}'
+         '.fill{fill:#222}.board{fill:#eef3fb;stroke:#4a6fa5}.note{fill:#555;font-size:12px}'
+         'text{font-family:sans-serif;font-size:14px;fill:#222;stroke:none}'
+         '.warn{fill:#b00020}.hot{stroke:#b00020}</style>')
+
+
+class Drawing:
+    def __init__(self, width, height, title):
+        self.width = width
+        self.height = height
+        self.parts = ['<title>%s</title>' % title,
+                      '<rect x="0" y="0" width="%d" height="%d" style="fill:#fff;stroke:none"/>'
+                      % (width, height)]
+
+    def add(self, svg):
+        self.parts.append(svg)
+
+    def wire(self, *points, cls=''):
+        pts = ' '.join('%d,%d' % p for p in points)
+        self.add('<polyline points="%s"%s/>' % (pts, ' class="%s"' % cls if cls else ''))
+
+    def dot(self, x, y):
+        self.add('<circle cx="%d" cy="%d" r="4" class="fill"/>' % (x, y))
+
+    def text(self, x, y, words, anchor='start', cls=''):
+        words = words.replace('&', '&amp;').replace('<', '&lt;')
+        self.add('<text x="%d" y="%d" text-anchor="%s"%s>%s</text>'
+                 % (x, y, anchor, ' class="%s"' % cls if cls else '', words))
+
+    def resistor(self, x, y1, y2, label, ntc=False, left=False):
+        """Vertical zigzag between (x, y1) and (x, y2); label on the right (or left)."""
+        mid = (y1 + y2) / 2
+        top, bottom = mid - 30, mid + 30
+        pts = [(x, y1), (x, top)]
+        for i in range(6):
+            pts.append((x + (10 if i % 2 == 0 else -10), top + 5 + i * 10))
+        pts += [(x, bottom), (x, y2)]
+        self.wire(*pts)
+        if ntc:
+            self.add('<polyline points="%d,%d %d,%d %d,%d"/>'
+                     % (x - 22, bottom + 5, x + 18, top - 5, x + 28, top - 5))
+        if left:
+            self.text(x - 22, mid + 5, label, 'end')
+        else:
+            self.text(x + 26, mid + 5, label)
+
+    def capacitor(self, x, y1, y2, label):
+        mid = (y1 + y2) // 2
+        self.wire((x, y1), (x, mid - 5))
+        self.wire((x, mid + 5), (x, y2))
+        self.add('<line x1="%d" y1="%d" x2="%d" y2="%d"/>' % (x - 16, mid - 5, x + 16, mid - 5))
+        self.add('<line x1="%d" y1="%d" x2="%d" y2="%d"/>' % (x - 16, mid + 5, x + 16, mid + 5))
+        self.text(x + 24, mid + 5, label)
+
+    def diode(self, x, y1, y2, label):
+        """Vertical diode, cathode at the top (y1)."""
+        mid = (y1 + y2) // 2
+        self.wire((x, y1), (x, mid - 10))
+        self.wire((x, mid + 10), (x, y2))
+        self.add('<polygon points="%d,%d %d,%d %d,%d" class="fill"/>'
+                 % (x - 12, mid + 10, x + 12, mid + 10, x, mid - 10))
+        self.add('<line x1="%d" y1="%d" x2="%d" y2="%d"/>' % (x - 12, mid - 10, x + 12, mid - 10))
+        self.text(x - 18, mid + 5, label, 'end')
+
+    def ground(self, x, y):
+        for i, half in enumerate((14, 9, 4)):
+            self.add('<line x1="%d" y1="%d" x2="%d" y2="%d"/>' % (x - half, y + i * 5,
+                                                                  x + half, y + i * 5))
+
+    def box(self, x, y, w, h, title, cls='board'):
+        self.add('<rect x="%d" y="%d" width="%d" height="%d" rx="6" class="%s"/>'
+                 % (x, y, w, h, cls))
+        self.text(x + w // 2, y + 20, title, 'middle')
+
+    def pin(self, x, y, label, right=True):
+        self.add('<circle cx="%d" cy="%d" r="4" style="fill:#fff"/>' % (x, y))
+        self.text(x - 10 if right else x + 10, y + 5, label, 'end' if right else 'start')
+
+    def mosfet(self, x, y):
+        """N-channel MOSFET: drain up at (x, y-40), source down at (x, y+40), gate at x-30."""
+        self.add('<line x1="%d" y1="%d" x2="%d" y2="%d"/>' % (x - 16, y - 22, x - 16, y + 22))
+        for dy in (-18, 0, 18):
+            self.add('<line x1="%d" y1="%d" x2="%d" y2="%d"/>' % (x - 10, dy + y - 7,
+                                                                  x - 10, dy + y + 7))
+        self.wire((x - 10, y - 18), (x, y - 18), (x, y - 40))
+        self.wire((x - 10, y + 18), (x, y + 18), (x, y + 40))
+        self.wire((x - 10, y), (x, y), (x, y + 18))
+        self.add('<polygon points="%d,%d %d,%d %d,%d" class="fill"/>'
+                 % (x - 10, y, x - 3, y - 5, x - 3, y + 5))
+        self.wire((x - 40, y + 18), (x - 16, y + 18))
+        self.text(x + 8, y - 26, 'D')
+        self.text(x + 8, y + 34, 'S')
+        self.text(x - 44, y + 14, 'G', 'end')
+
+    def svg(self):
+        return ('<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
+                'viewBox="0 0 %d %d">%s%s</svg>\n'
+                % (self.width, self.height, self.width, self.height, STYLE, ''.join(self.parts)))
+
+
+def ntc_divider():
+    d = Drawing(640, 360, 'NTC thermistor in a divider with a filter capacitor')
+    d.box(20, 40, 170, 280, 'ESP32 / Pyboard')
+    d.pin(190, 80, '3V3')
+    d.pin(190, 180, 'ADC (GPIO 35 / X20)')
+    d.pin(190, 300, 'GND')
+    d.wire((190, 80), (320, 80))
+    d.resistor(320, 80, 170, 'r_fixed 10 k\u2126 (0.1 %)')
+    d.wire((190, 180), (320, 180))
+    d.dot(320, 180)
+    d.resistor(320, 180, 290, 'NTC 10 k\u2126, B 3950', ntc=True)
+    d.wire((320, 170), (320, 180))
+    d.wire((320, 180), (530, 180))
+    d.capacitor(530, 180, 290, '100 nF')
+    d.wire((190, 300), (530, 300), (530, 290))
+    d.wire((320, 290), (320, 300))
+    d.dot(320, 300)
+    d.ground(320, 310)
+    d.text(20, 350, 'Capacitor close to the ADC pin; twisted pair or shielded cable to the '
+                    'sensor.', cls='note')
+    return d
+
+
+def mosfet_heater():
+    d = Drawing(660, 430, 'Heater on a low-side logic-level MOSFET')
+    d.box(20, 40, 170, 340, 'ESP32 / Pyboard')
+    d.pin(190, 278, 'GPIO 25 / Y3 (PWM)')
+    d.pin(190, 370, 'GND')
+    d.box(470, 40, 150, 90, 'heater supply', cls='board')
+    d.text(545, 80, '12 V DC', 'middle')
+    d.text(480, 120, '+')
+    d.text(600, 120, '\u2212')
+    # the load and its flyback diode between +12 V and the drain
+    d.wire((485, 130), (485, 150), (330, 150))
+    d.dot(400, 150)
+    d.wire((400, 150), (400, 160))
+    d.box(375, 160, 50, 40, '', cls='')
+    d.text(435, 185, 'heater')
+    d.wire((400, 200), (400, 220))
+    d.diode(330, 150, 220, 'flyback diode*')
+    d.wire((330, 220), (400, 220))
+    d.dot(400, 220)
+    d.mosfet(400, 260)
+    d.text(420, 265, 'logic-level N-MOSFET')
+    d.text(420, 283, '(e.g. IRLZ44N)', cls='note')
+    # gate: series resistor, pull-down
+    d.add('<rect x="215" y="271" width="50" height="14"/>')
+    d.text(240, 264, '100 \u2126', 'middle')
+    d.wire((190, 278), (215, 278))
+    d.wire((265, 278), (360, 278))
+    d.dot(330, 278)
+    d.resistor(330, 278, 370, '10 k\u2126 pull-down', left=True)
+    d.wire((400, 300), (400, 370))
+    d.wire((190, 370), (610, 370), (610, 130))
+    d.dot(330, 370)
+    d.dot(400, 370)
+    d.ground(250, 380)
+    d.wire((250, 370), (250, 380))
+    d.dot(250, 370)
+    d.text(20, 400, 'Common ground: board GND joined to the supply\u2019s \u2212; the heater '
+                    'current flows only in the right-hand loop.', cls='note')
+    d.text(20, 416, '* only for inductive loads (fans, valves, relay coils); a resistive '
+                    'heater needs none.', cls='note')
+    return d
+
+
+def ssr_heater():
+    d = Drawing(640, 330, 'Heater on a zero-cross solid-state relay')
+    d.box(20, 40, 170, 200, 'ESP32 / Pyboard')
+    d.pin(190, 100, 'GPIO 25 / Y3 (PWM)')
+    d.pin(190, 200, 'GND')
+    d.box(280, 60, 140, 160, 'SSR (DC in)')
+    d.text(290, 105, '+ 3\u201332 V')
+    d.text(290, 205, '\u2212')
+    d.text(410, 105, '1', 'end')
+    d.text(410, 205, '2', 'end')
+    d.wire((190, 100), (280, 100))
+    d.wire((190, 200), (280, 200))
+    d.wire((420, 100), (470, 100), cls='hot')
+    d.add('<rect x="470" y="92" width="40" height="16" class="hot"/>')
+    d.text(490, 86, 'fuse', 'middle')
+    d.wire((510, 100), (600, 100), cls='hot')
+    d.text(605, 105, 'L')
+    d.wire((420, 200), (470, 200), cls='hot')
+    d.add('<rect x="470" y="185" width="60" height="30" class="hot"/>')
+    d.text(500, 240, 'heater', 'middle')
+    d.wire((530, 200), (600, 200), cls='hot')
+    d.text(605, 205, 'N')
+    d.text(20, 280, 'Mains side: a qualified person, a fuse, protective earth on the '
+                    'heater body and the enclosure.', cls='warn')
+    d.text(20, 305, 'A zero-cross SSR switches at the next zero crossing (every 10 ms at '
+                    '50 Hz): use "freq": 1.', cls='note')
+    return d
+
+
+DRAWINGS = {'ntc_divider.svg': ntc_divider, 'mosfet_heater.svg': mosfet_heater,
+            'ssr_heater.svg': ssr_heater}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--out', default=os.path.join(ROOT, 'docs', 'wiring'))
+    args = parser.parse_args(argv)
+    os.makedirs(args.out, exist_ok=True)
+    for name, draw in DRAWINGS.items():
+        path = os.path.join(args.out, name)
+        with open(path, 'w') as f:
+            f.write(draw().svg())
+        print('wrote', os.path.relpath(path))
+
+
+if __name__ == '__main__':
+    main()

@@ -14,6 +14,7 @@ from secop.codec import Raw, clip, encode, encode_pairs, encode_str
 from secop.errors import SECoPError
 
 _INF = float('inf')
+_INFINITIES = (_INF, -_INF)     # built once: a literal tuple would be built per test
 
 
 def _wrong(text):
@@ -31,7 +32,7 @@ def _is_number(value):
 
 def _is_whole(value):
     kind = type(value)
-    return kind is int or (kind is float and value == value and value not in (_INF, -_INF)
+    return kind is int or (kind is float and value == value and value not in _INFINITIES
                            and value == int(value))
 
 
@@ -127,14 +128,14 @@ class Double(_Numeric):
             value = float(value)
         except OverflowError:       # an integer beyond the float range
             raise _range('value out of range')
-        if value != value or value in (_INF, -_INF):
+        if value != value or value in _INFINITIES:
             raise _range('value out of range')
         self._check_range(value)
         return value
 
     def encode(self, value):
         value = float(value)
-        if value != value or value in (_INF, -_INF):
+        if value != value or value in _INFINITIES:
             raise ValueError('non-finite number')
         return repr(value)
 

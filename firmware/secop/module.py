@@ -14,11 +14,12 @@ Hooks a subclass may define: ``read_<param>()`` (refresh before a read),
 ``do_<command>(argument)`` (run a command, return its result) and ``poll()``.
 """
 
-from secop.codec import Raw, encode_pairs, encode_str, qualifiers
+from secop.codec import Raw, data_line, encode_pairs, encode_str, qualifiers
 from secop.datatypes import CommandType, Double, Enum, String, Struct, Tuple
 from secop.errors import SECoPError
 
 _INF = float('inf')
+_INFINITIES = (_INF, -_INF)     # built once: a literal tuple would be built per test
 
 DISABLED = 0
 IDLE = 100
@@ -167,6 +168,17 @@ class Param:
         return True, '[%s,%s,%s]' % (encode_str(err.name), encode_str(err.text),
                                      qualifiers(self.t_s, self.t_ms))
 
+    def line(self, action, error_action):
+        """The whole message ``<action> <module>:<name> <report>`` (``error_action``
+        for an error report), built with as few allocations as possible."""
+        if self.error is None:
+            try:
+                return data_line(action, self.module.name, self.name,
+                                 self.decl.datatype.encode(self.value), self.t_s, self.t_ms)
+            except ValueError:
+                pass
+        return '%s %s:%s %s\n' % (error_action, self.module.name, self.name, self.report()[1])
+
 
 class Module:
     """Base of every module: parameters, commands, description, announcements."""
@@ -205,7 +217,7 @@ class Module:
     def set(self, name, value):
         """Store a new value; announce it if it or the error state changed."""
         param = self._lookup[name]
-        if type(value) is float and (value != value or value in (_INF, -_INF)):
+        if type(value) is float and (value != value or value in _INFINITIES):
             self.set_error(name, SECoPError('ReadFailed', 'value is not a finite number'))
             return
         changed = param.error is not None or param.value != value

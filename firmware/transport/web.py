@@ -20,7 +20,7 @@ PAGE = 'www/index.html.gz'      # relative to the working directory: / on a boar
 _MAX_HEADERS = 64
 _DISCARD_MS = 1000      # after refusing a request, how long to swallow the rest of it
 _STATUS = {200: 'OK', 400: 'Bad Request', 404: 'Not Found',
-           431: 'Request Header Fields Too Large'}
+           431: 'Request Header Fields Too Large', 503: 'Service Unavailable'}
 
 
 class Lines:
@@ -94,7 +94,10 @@ async def serve(conn, start, newline, end):
     if upgrade == b'websocket':
         if not key:
             return await respond(conn, 400)
-        from transport import websocket
+        try:
+            from transport import websocket
+        except MemoryError:     # the heap cannot take its code now: say so, serve on
+            return await respond(conn, 503, 'not enough memory for a WebSocket now\n')
         return await websocket.serve(conn, key, lines.unread())
     if target in (b'/', b'/index.html'):
         try:

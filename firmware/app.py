@@ -7,15 +7,24 @@ that says why, so its heater stays off while SECoP still serves; then the
 transports and the periodic tasks.  ``problems`` in the config are ones the
 host found and let through (the simulator does, to show how the node reacts):
 ``[module index or null, text]`` pairs, so exactly those modules stand in ERROR.
+A config.json that cannot be read at all gives a minimal node (no heater)
+whose description and status say what is wrong, on the transports the board
+offers for that case (``fallback_transports``).
+
+Every task is supervised: an exception is logged (SECoP ``log`` and the
+console) and the task restarts after a back-off.  Each loop's heater is
+behind its interlock (``control.interlock``); one watch task checks them every
+half control period and feeds the hardware watchdog only while every control
+step keeps its lease.
 """
 
 import asyncio
 import gc
 import json
-import time
 
 from control import sensors
-from modules.heater import HeaterModule, HeaterOutput
+from control.interlock import Interlock
+from modules.heater import HeaterModule
 from modules.loop import TemperatureLoop
 from modules.system import System
 from modules.temperature import TemperatureSensor, Thermometer
@@ -26,6 +35,8 @@ from transport.serial import serve_serial
 from transport.tcp import TcpServer
 
 FIRMWARE = 'secop-micropython 0.1.0'
+_RESTART_MIN_MS = 1000      # back-off of a task that failed: doubles up to the max
+_RESTART_MAX_MS = 60000
 
 
 class ConfigError(Readable):
@@ -42,9 +53,14 @@ class ConfigError(Readable):
 class App:
     """The node, its modules and the tasks that keep them running."""
 
-    def __init__(self, config, board, problems=None):
+    def __init__(self, config, board, problems=None, broken=''):
         self.config = config
         self.board = board
+        serial = config.get('serial', {})
+        # the console is the SECoP line (Pyboard USB VCP): nothing may be printed on it
+        console = board.capabilities.get('console')
+        self.quiet = console is not None and serial.get('enabled', False) and \
+            serial.get('uart') == console
         self.clock = board.clock()
         self.loops = []
         self.tcp = None
@@ -59,6 +75,8 @@ class App:
                 modules.append(self._module(cfg, modules))
             except (KeyError, ValueError, TypeError) as exc:
                 modules.append(ConfigError(name, self.clock, _describe_config_error(exc)))
+        if broken:
+            modules.append(ConfigError('config', self.clock, broken))
         node_cfg = config.get('node', {})
         access = config.get('access', {})
         writers = access.get('writers')
@@ -88,16 +106,16 @@ class App:
             return TemperatureSensor(name, description, clock, self._thermometer(cfg), **props)
         if kind == 'loop':
             heater = cfg['heater']
-            output = HeaterOutput(self.board.pwm(heater), heater['rated_power'])
+            interlock = Interlock(self.board.pwm(heater), heater['rated_power'],
+                                  int(cfg.get('period', 1.0) * 1000), clock)
             gains = cfg.get('pid', (30.0, 0.5, 60.0))
             loop = TemperatureLoop(
-                name, description, clock, self._thermometer(cfg), output,
+                name, description, clock, self._thermometer(cfg), interlock,
                 t_min=cfg.get('t_min', -50.0), t_max=cfg.get('t_max', 200.0),
                 overtemp=cfg.get('overtemp'), gains=(gains[0], gains[1], gains[2]),
                 tolerance=cfg.get('tolerance', 0.1), window=cfg.get('window', 30.0),
                 timeout=cfg.get('timeout', 900.0), ramp=cfg.get('ramp', 0.0),
                 i_band=cfg.get('i_band', 0.0), **props)
-            loop.period_ms = int(cfg.get('period', 1.0) * 1000)
             self.loops.append(loop)
             return loop
         if kind == 'heater':
@@ -114,8 +132,10 @@ class App:
         return module
 
     def _thermometer(self, cfg):
-        sensor = sensors.from_config(cfg['sensor'], self.board.vref_uv)
-        return Thermometer(self.board.adc(cfg['adc']), sensor, cfg.get('samples', 16))
+        board = self.board
+        sensor = sensors.from_config(cfg['sensor'], board.vref_uv)
+        return Thermometer(board.adc(cfg['adc']), sensor, cfg.get('samples', 16),
+                           board.adc_window(cfg['adc']))
 
     def _clients(self):
         return len(self.node.sessions) if self.node else 0
@@ -133,6 +153,43 @@ class App:
 
     # --- tasks --------------------------------------------------------------
 
+    def console(self, text):
+        if not self.quiet:
+            print(text)
+
+    def _report(self, name, text):
+        """A task failed: SECoP ``log`` (system module, else the first) and console.
+        Never raises: a MemoryError here must not end the supervisor."""
+        try:
+            self.console('task %s: %s' % (name, text))
+            node = self.node
+            if node is not None and node.modules:
+                about = _find_or(node.modules, 'system', node.modules[0])
+                node.log(about, 'error', 'task %s: %s' % (name, text))
+        except Exception:
+            pass
+
+    async def _supervise(self, name, factory):
+        """Run ``factory()``; restart it after an exception, with back-off."""
+        board = self.board
+        clock = self.clock
+        delay = _RESTART_MIN_MS
+        while True:
+            started = clock.read()
+            try:
+                await factory()
+                why = 'ended'
+            except Exception as exc:
+                why = 'failed: %r' % (exc,)
+            if clock.diff(clock.read(), started) > _RESTART_MAX_MS:
+                delay = _RESTART_MIN_MS         # it ran well for a while: a fresh start
+            self._report(name, '%s; restart in %d ms' % (why, delay))
+            await board.sleep_ms(delay)
+            delay = min(2 * delay, _RESTART_MAX_MS)
+
+    def _start(self, name, factory):
+        asyncio.create_task(self._supervise(name, factory))
+
     async def _poll(self, module):
         while True:
             self.clock.read()
@@ -143,32 +200,35 @@ class App:
             await asyncio.sleep_ms(int(module.get('pollinterval') * 1000))
 
     async def _control(self, loop):
+        """One step per control period.  A step that raises ends the lease at once
+        (``fail``); if even that raises, the supervisor restarts this task and the
+        lease, not renewed meanwhile, keeps the heater off."""
         board = self.board
-        last = board.monotonic_ms()
+        clock = self.clock
+        last = clock.read()
         while True:
             await board.sleep_ms(loop.period_ms)
-            now = board.monotonic_ms()
+            now = clock.read()
             try:
-                loop.step(now, time.ticks_diff(now, last) / 1000)
-                loop.progress_ms = now
+                loop.step(now, clock.diff(now, last) / 1000)
             except Exception as exc:
                 loop.fail(exc)
             last = now
 
-    async def _watch(self, loop, watchdog):
-        """Heater off if a control step is overdue; the WDT is fed only while steps run."""
+    async def _watch(self, watchdog):
+        """Every half control period: each interlock switches off without a permit;
+        the hardware watchdog is fed only while every control step holds its lease."""
         board = self.board
-        loop.progress_ms = board.monotonic_ms()
-        limit = 3 * loop.period_ms
-        stalled = False
+        loops = self.loops
+        interval = min([loop.interlock.check_ms for loop in loops] or [500])
         while True:
-            await board.sleep_ms(loop.period_ms)
-            late = time.ticks_diff(board.monotonic_ms(), loop.progress_ms) > limit
-            if late and not stalled:
-                loop.stalled()
-            stalled = late
-            if watchdog is not None and not late:
+            held = True
+            for loop in loops:
+                if not loop.watch():
+                    held = False
+            if held and watchdog is not None:
                 watchdog.feed()
+            await board.sleep_ms(interval)
 
     async def run(self):
         node = self.node
@@ -188,23 +248,23 @@ class App:
                 served.append(udp.start(node, self.tcp.port, discovery, self.board) or 'udp=off')
         serial = config.get('serial', {})
         if serial.get('enabled', False):
-            asyncio.create_task(serve_serial(
-                self.node, lambda: self.board.open_serial(serial), max_line,
+            self._start('serial', lambda: serve_serial(
+                node, lambda: self.board.open_serial(serial), max_line,
                 present=self.board.serial_presence(serial)))
             served.append('uart=%s' % serial.get('path', serial.get('uart', '')))
         for module in node.modules:
             if module not in self.loops:
-                asyncio.create_task(self._poll(module))
+                self._start('poll ' + module.name, lambda m=module: self._poll(m))
         watchdog = self.board.watchdog(config.get('watchdog_ms', 0))
         for loop in self.loops:
-            asyncio.create_task(self._control(loop))
-            asyncio.create_task(self._watch(loop, watchdog))
-        for task in self.board.tasks(self.node):
-            asyncio.create_task(task)
+            self._start('control ' + loop.name, lambda lp=loop: self._control(lp))
+        self._start('watch', lambda: self._watch(watchdog))
+        for name, factory in self.board.tasks(node):
+            self._start(name, factory)
         if self.store is not None:
-            asyncio.create_task(self.store.run(self.board.sleep_ms))
+            self._start('settings', lambda: self.store.run(self.board.sleep_ms))
         gc.collect()
-        print('SECoP node serving', ' '.join(served))
+        self.console('SECoP node serving ' + ' '.join(served))
         while True:
             await asyncio.sleep(3600)
 
@@ -214,6 +274,13 @@ def _find(modules, name):
         if module.name == name:
             return module
     raise ValueError('no module %r to refer to' % name)
+
+
+def _find_or(modules, name, default):
+    for module in modules:
+        if module.name == name:
+            return module
+    return default
 
 
 def _describe_config_error(exc):
@@ -251,17 +318,31 @@ def guard(config):
 
 
 def load_config(path):
-    with open(path) as f:
-        return json.load(f)
+    """(config, ''), or (None, why) if config.json cannot be read as a JSON object."""
+    try:
+        with open(path) as f:
+            config = json.load(f)
+    except (OSError, ValueError) as exc:
+        return None, '%s cannot be read: %s' % (path, str(exc) or type(exc).__name__)
+    if type(config) is not dict:
+        return None, '%s must hold a JSON object' % path
+    return config, ''
 
 
 def main(config_path='config.json', board_module=None):
     """Entry point on a board (``main.py``) and on the host (tools/sim.py)."""
     if board_module is None:
         import board as board_module
-    config = load_config(config_path)
-    if type(config) is not dict:
-        config = {}
+    config, broken = load_config(config_path)
+    if config is None:
+        # no heater pin is known, so none has been configured or driven
+        config = board_module.fallback_transports(config_path)
+        if config is None:
+            print('config error: %s; heater off, no transport to serve on' % broken)
+            return
+        config['node'] = {'equipment_id': 'broken_config',
+                          'description': 'config error: ' + broken}
+        config['modules'] = []
     problems = guard(config)
     by_module = {}
     for index, text in config.pop('problems', ()):     # found on the host (tools/sim.py)
@@ -270,10 +351,13 @@ def main(config_path='config.json', board_module=None):
             by_module.setdefault(index, []).append(text)
     board = board_module.Board(config.get('board', {}))
     board.safe_state()
+    app = App(config, board, by_module, broken)
+    if broken:
+        app.console('config error: %s; heater off, serving a minimal node' % broken)
     for problem in problems:
-        print('config:', problem)
+        app.console('config: ' + problem)
     try:
-        asyncio.run(App(config, board, by_module).run())
+        asyncio.run(app.run())
     finally:
         board.safe_state()
         asyncio.new_event_loop()

@@ -100,6 +100,10 @@ def parse_args(argv=None):
     parser.add_argument('--state', help='settings file kept across runs (created when missing)')
     parser.add_argument('--source', action='store_true',
                         help='run the .py sources instead of .mpy (needs about 256k heap)')
+    parser.add_argument('--raw-config', action='store_true',
+                        help='give the node --config unchanged and unchecked, even if it is '
+                        'not valid JSON, to see how the node deals with it; TCP and serial '
+                        'come from fallback.json (default: off)')
     return parser.parse_args(argv)
 
 
@@ -195,6 +199,8 @@ class NullModem:
 
 def prepare_config(args, path):
     """Write the node's config for this run; returns (null modem or None, client uart)."""
+    if args.raw_config:
+        return raw_config(args, path), None
     try:
         with open(args.config) as f:
             config = json.load(f)
@@ -246,6 +252,17 @@ def prepare_config(args, path):
     with open(path, 'w') as f:
         json.dump(config, f)
     return modem, (client_path if args.uart else None)
+
+
+def raw_config(args, path):
+    """--raw-config: config.json copied as it is; fallback.json holds the transports the
+    node serves when it cannot read it (boards/sim fallback_transports)."""
+    shutil.copy(args.config, path)
+    args.tcp = True
+    board = {} if args.speed is None else {'speed': args.speed}
+    with open(os.path.join(os.path.dirname(path), 'fallback.json'), 'w') as f:
+        json.dump({'tcp': {'bind': '127.0.0.1', 'port': args.port}, 'board': board}, f)
+    return None
 
 
 def claim_port(port):

@@ -7,7 +7,8 @@ come from ``secrets.json`` next to config.json (``wifi_password``,
 ``ap_password``), never from config.json.  Nothing here blocks the event
 loop on the network: connecting is polled, back-off is ``sleep_ms``, and the
 SNTP query uses a non-blocking UDP socket (``ntptime.settime()`` would block
-for DNS and up to its timeout).  The TCP server binds 0.0.0.0, so it keeps
+for DNS and up to its timeout).  DNS itself blocks (``getaddrinfo``), so the
+NTP host is resolved once per Wi-Fi (re)connect, never after a failed query.  The TCP server binds 0.0.0.0, so it keeps
 listening through Wi-Fi drops and serves again once the station is back.
 """
 
@@ -31,6 +32,22 @@ _RESET_CAUSES = (('PWRON_RESET', 'power on'), ('HARD_RESET', 'hard reset'),
 _NTP_TO_1970 = 2208988800
 _EPOCH_2000 = 946684800
 
+# What this board offers, declared in one place.  adc_window_uv: the usable
+# input of ADC1 per attenuation (ESP-IDF, calibrated read_uv); outside it the
+# reading clips or is not linear, so the app treats it as a sensor fault
+# (at 11 dB the ADC saturates near 3.1 V, well below a 3.3 V reference).
+CAPABILITIES = {
+    'adc_window_uv': {'0db': (100000, 950000), '2.5db': (100000, 1250000),
+                      '6db': (150000, 1750000), '11db': (150000, 3100000)},
+    'watchdog_max_ms': None,
+    'console': 0,           # UART0 carries the REPL
+}
+
+
+def fallback_transports(config_path):
+    """No transport without config.json: the Wi-Fi settings are in it."""
+    return None
+
 
 def _load_json(path):
     try:
@@ -46,6 +63,7 @@ def _log(text):
 
 class Board:
     name = 'esp32'
+    capabilities = CAPABILITIES
 
     def __init__(self, config):
         self.config = config
@@ -87,6 +105,9 @@ class Board:
         for pin in self.safe_pins:
             Pin(pin, Pin.OUT, value=0)
 
+    def adc_window(self, cfg):
+        return CAPABILITIES['adc_window_uv'][cfg.get('atten', '11db')]
+
     def adc(self, cfg):
         atten = _ATTN[cfg.get('atten', '11db')]
         return ADC(Pin(cfg['pin']), atten=atten)      # read_uv() is calibrated
@@ -124,8 +145,9 @@ class Board:
         if self.wifi is None:
             return ()
         ntp = self.net.get('ntp', {})
-        return (self.wifi.run(), self.sync_time(ntp.get('host', 'pool.ntp.org'),
-                                                ntp.get('interval', 3600), ntp.get('port', 123)))
+        return (('wifi', self.wifi.run),
+                ('ntp', lambda: self.sync_time(ntp.get('host', 'pool.ntp.org'),
+                                               ntp.get('interval', 3600), ntp.get('port', 123))))
 
     def module(self, kind, cfg, clock):
         return None
@@ -134,18 +156,25 @@ class Board:
 
     async def sync_time(self, host, interval_s, port=123, retry_s=60):
         """Set the RTC by SNTP whenever the station is up; the clock counts as
-        synced (``t`` is sent) from the first success on."""
+        synced (``t`` is sent) from the first success on.  The host is resolved
+        once per connection (DNS blocks the event loop); without an address
+        there is no query until the next reconnect."""
         clock = self.clock()
         address = None
+        resolved_for = None         # the connection the address was resolved on
         while True:
             wait_s = 2
-            if self.wifi is not None and self.wifi.connected():
-                if address is None:
-                    address = _resolve(host, port)   # DNS blocks: once, not per query
+            wifi = self.wifi
+            if wifi is not None and wifi.connected():
+                if resolved_for != wifi.connections:
+                    resolved_for = wifi.connections
+                    address = _resolve(host, port)
+                    if address is None:
+                        _log('ntp: cannot resolve %s; no time until Wi-Fi reconnects' % host)
                 result = await sntp_query(address) if address else None
                 if result is None:
-                    _log('ntp: no answer from %s, retry in %d s' % (host, retry_s))
-                    address = None
+                    if address:
+                        _log('ntp: no answer from %s, retry in %d s' % (host, retry_s))
                     wait_s = retry_s
                 else:
                     _set_rtc(result[0], result[1])
@@ -214,6 +243,7 @@ class Wifi:
         self.ap_password = secrets.get('ap_password', '')
         self.ap = None
         self.failures = 0
+        self.connections = 0        # counts successful connects
         self.ip = None
         # statuses that end an attempt early; getattr: not every firmware has all
         self.failed = tuple(getattr(network, name, -1) for name in (
@@ -274,6 +304,7 @@ class Wifi:
         while time.ticks_diff(time.ticks_ms(), start) < self.timeout_ms:
             await asyncio.sleep_ms(250)
             if sta.isconnected():
+                self.connections += 1
                 self.ip = sta.ifconfig()[0]
                 _log('wifi: connected to %s as %s' % (self.ssid, self.ip))
                 return True

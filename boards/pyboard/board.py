@@ -20,6 +20,20 @@ from machine import ADC, Pin
 from secop.clock import Clock
 
 _FULL = 65535
+
+# What this board offers, declared in one place.  The STM32 ADC converts
+# 0 V..VDDA (3.3 V) linearly, ratiometric like the sensor dividers;
+# the independent watchdog runs at most 32 s; the REPL console is the USB VCP.
+CAPABILITIES = {
+    'adc_window_uv': (0, 3300000),
+    'watchdog_max_ms': 32000,
+    'console': 'vcp',
+}
+
+
+def fallback_transports(config_path):
+    """A node whose config.json is broken still answers on the USB VCP."""
+    return {'tcp': {'enabled': False}, 'serial': {'enabled': True, 'uart': 'vcp'}}
 _RESET_CAUSES = (('PWRON_RESET', 'power on'), ('HARD_RESET', 'hard reset'),
                  ('WDT_RESET', 'watchdog'), ('DEEPSLEEP_RESET', 'deep sleep wake'),
                  ('SOFT_RESET', 'soft reset'))
@@ -27,6 +41,7 @@ _RESET_CAUSES = (('PWRON_RESET', 'power on'), ('HARD_RESET', 'hard reset'),
 
 class Board:
     name = 'pyboard'
+    capabilities = CAPABILITIES
 
     def __init__(self, config):
         self.config = config
@@ -65,6 +80,9 @@ class Board:
         for pin in self.safe_pins:
             Pin(pin, Pin.OUT, value=0)
 
+    def adc_window(self, cfg):
+        return CAPABILITIES['adc_window_uv']
+
     def adc(self, cfg):
         return ScaledADC(ADC(Pin(cfg['pin'])), self.vref_uv)
 
@@ -77,6 +95,7 @@ class Board:
         port = cfg.get('uart', 6)
         if port == 'vcp':
             stream = pyb.USB_VCP()
+            stream.setinterrupt(-1)     # a 0x03 from a client is data, not Ctrl-C
         else:
             stream = machine.UART(port, cfg.get('baudrate', 115200),
                                   rxbuf=cfg.get('rxbuf', 1024), timeout=0)

@@ -8,6 +8,18 @@ real time, and all of the firmware's time is simulated: the tick counter is
 30 bits wide like a 32-bit board's ``time.ticks_ms`` and wraps ``wrap_in``
 simulated seconds after boot (a day unless configured; it never starts near
 0), and the wall clock starts at the host's time and runs at ``speed``.
+
+Board settings besides ``speed``, ``vref_uv``, ``wrap_in`` and ``plant``:
+``adc_window_uv`` (the usable ADC input, [low, high] in uV; default the full
+scale) and ``adc_ceiling_uv`` (where an ESP32-like ADC clips, used by the
+``adc_saturation`` fault).  ``sim:_heater_power`` is the power the PWMs
+command, read from them on every read; ``_fault_since`` and ``_power_since``
+are the simulated times (s since boot) of the last fault injection and of the
+last change of that power, so tests measure reaction times in simulated time.
+``sim:_fault`` injects: an open or shorted sensor, a heater stuck on, an ADC
+error, a stalled control step (every loop's ``step`` does nothing while the
+rest keeps serving), and an open sensor on an ADC that saturates at
+``adc_ceiling_uv`` (it reads a plausible temperature but for the window).
 """
 
 import asyncio
@@ -22,17 +34,40 @@ from secop.module import IDLE, WARN, Parameter, Readable, declare
 _ADC_BITS = 12
 _TICKS_PERIOD = 1 << 30
 FAULTS = (('none', 0), ('sensor_open', 1), ('sensor_short', 2), ('heater_stuck_on', 3),
-          ('adc_error', 4))
+          ('adc_error', 4), ('control_stall', 5), ('adc_saturation', 6))
+_STALL = 5
+_SATURATION = 6
+# what this board offers; its ADC window is a board setting (adc_window_uv)
+CAPABILITIES = {'console': None, 'watchdog_max_ms': None}
+
+
+def fallback_transports(config_path):
+    """Transports for a node whose config.json is broken: those tools/sim.py
+    wrote to fallback.json next to it (None if there is none)."""
+    import json
+    folder = config_path.rpartition('/')[0] or '.'
+    try:
+        with open(folder + '/fallback.json') as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
 
 
 class Board:
     name = 'sim'
+    capabilities = CAPABILITIES
 
     def __init__(self, config):
         self.speed = float(config.get('speed', 1.0))
         # an integer speed keeps the tick arithmetic in small ints (no float per read)
         self._factor = int(self.speed) if self.speed == int(self.speed) else self.speed
         self.vref_uv = int(config.get('vref_uv', 3300000))
+        window = config.get('adc_window_uv', (0, self.vref_uv))
+        self.window_uv = (int(window[0]), int(window[1]))
+        self.ceiling_uv = int(config.get('adc_ceiling_uv', 3100000))
+        self.node = None
+        self.fault_ms = 0           # simulated time of the last fault injection
+        self.power_ms = 0           # simulated time the commanded power last changed
         self._ticks_at_boot = (_TICKS_PERIOD - int(config.get('wrap_in', 86400) * 1000)) \
             % _TICKS_PERIOD
         self._host_last = time.ticks_ms()
@@ -81,6 +116,9 @@ class Board:
         for pwm in self.pwms:
             pwm.duty_u16(0)
 
+    def adc_window(self, cfg):
+        return self.window_uv
+
     def adc(self, cfg):
         return SimADC(self, cfg.get('channel', 'block'), self.vref_uv,
                       cfg.get('r_fixed', 10000), cfg.get('r25', 10000), cfg.get('beta', 3950))
@@ -125,7 +163,12 @@ class Board:
         return 'power on (simulated)'
 
     def tasks(self, node):
+        self.node = node
         return ()
+
+    def heater_power(self):
+        rated = self.plant.rated_power
+        return sum(pwm.duty_u16() for pwm in self.pwms) * rated / 65535
 
     def module(self, kind, cfg, clock):
         if kind == 'sim':
@@ -150,7 +193,7 @@ class SimADC:
         if self.channel == 'ambient':
             temp = plant.ambient + plant.noise * 0.5
         else:
-            if board.fault == 1:
+            if board.fault in (1, _SATURATION):
                 return (1 << _ADC_BITS) - 1       # open sensor: pulled to the rail
             if board.fault == 2:
                 return 0                           # shorted sensor
@@ -166,7 +209,10 @@ class SimADC:
         return (code << 4) | (code >> 8)
 
     def read_uv(self):
-        return self._code() * self.vref_uv // ((1 << _ADC_BITS) - 1)
+        uv = self._code() * self.vref_uv // ((1 << _ADC_BITS) - 1)
+        if self.board.fault == _SATURATION:
+            uv = min(uv, self.board.ceiling_uv)
+        return uv
 
 
 class SimPWM:
@@ -185,9 +231,13 @@ class SimPWM:
     def duty_u16(self, value=None):
         if value is None:
             return self._duty
+        board = self.board
+        now = board.elapsed_ms()
+        if value != self._duty:
+            board.power_ms = now
         self._duty = value
-        plant = self.board.plant
-        plant.command(self.board.elapsed_ms(), value * plant.rated_power / 65535)
+        plant = board.plant
+        plant.command(now, value * plant.rated_power / 65535)
 
 
 class SimControl(Readable):
@@ -201,21 +251,55 @@ class SimControl(Readable):
         ('_fault', Parameter('inject a hardware fault into the plant', Enum(*FAULTS),
                              readonly=False)),
         ('_speed', Parameter('simulated seconds per real second', Double(0))),
+        ('_heater_power', Parameter('power the heater PWMs command (duty x rated power)',
+                                    Double(0, unit='W'))),
+        ('_fault_since', Parameter('simulated time of the last fault injection',
+                                   Double(0, unit='s'))),
+        ('_power_since', Parameter('simulated time the commanded power last changed',
+                                   Double(0, unit='s'))),
     )
 
     def __init__(self, name, description, clock, board):
         Readable.__init__(self, name, description, clock)
         self.board = board
+        self._stalled = []          # (loop, its step) while control_stall is injected
         self.set('_speed', board.speed)
         self.poll()
 
+    def read__heater_power(self):
+        return self.board.heater_power()
+
+    def read__fault_since(self):
+        return self.board.fault_ms / 1000
+
+    def read__power_since(self):
+        return self.board.power_ms / 1000
+
     def write__fault(self, value):
-        self.board.fault = value
-        self.board.plant.stuck_on = value == 3
+        board = self.board
+        board.fault = value
+        board.fault_ms = board.elapsed_ms()
+        board.plant.stuck_on = value == 3
+        self._stall(value == _STALL)
         self.set_status(IDLE if value == 0 else WARN,
                         '' if value == 0 else 'fault injected: ' + FAULTS[value][0])
+
+    def _stall(self, on):
+        for loop, step in self._stalled:
+            loop.step = step
+        self._stalled = []
+        node = self.board.node
+        if on and node is not None:
+            for module in node.modules:
+                if hasattr(module, 'interlock') and hasattr(module, 'step'):
+                    self._stalled.append((module, module.step))
+                    module.step = _no_step
 
     def poll(self):
         plant = self.board.plant
         plant.advance(self.board.elapsed_ms())
         self.set('value', plant.temp)
+
+
+def _no_step(now_ms, dt):
+    """A control step that never completes (control_stall)."""

@@ -32,11 +32,14 @@ _INF = float('inf')
 
 
 class SensorFault(Exception):
-    """A reading that is not a temperature; ``kind`` is 'open', 'short' or 'range'."""
+    """A reading that is not a temperature; ``kind`` is 'open', 'short', 'range'
+    or, from the thermometer, 'window' (outside the ADC's usable input) and 'adc'
+    (the ADC failed).  ``above``: a 'range' reading above the top of the range."""
 
-    def __init__(self, kind, detail=''):
+    def __init__(self, kind, detail='', above=False):
         super().__init__('%s: %s' % (kind, detail) if detail else kind)
         self.kind = kind
+        self.above = above
 
 
 def _positive(name, value):
@@ -82,7 +85,7 @@ def _check_range(t_min, t_max):
 
 def _in_range(t, t_min, t_max):
     if not t_min <= t <= t_max:  # also catches NaN
-        raise SensorFault('range', '%.2f degC outside [%s, %s]' % (t, t_min, t_max))
+        raise SensorFault('range', '%.2f degC outside [%s, %s]' % (t, t_min, t_max), t > t_max)
     return t
 
 

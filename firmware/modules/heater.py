@@ -1,46 +1,28 @@
-"""Heater output: a PWM channel scaled to watts, and the manual heater module.
+"""The manual heater module: heater power in watts, set by hand.
 
-``HeaterOutput.off()`` is the one way the firmware switches the heater off;
-every fault path ends there.
+Writing ``target`` takes control from the loop and asks the loop's interlock
+(``control.interlock``) for that power: it is a request under the same permit
+as the loop's, never a write to the PWM.  While the permit is withdrawn (a
+sensor fault, a latched error, a stalled control step) a write is refused
+with IsError; when the interlock drops the power, ``target`` goes to 0 W, so
+heat comes back only when someone asks again.  ``do <loop>:stop`` ends
+manual heating the same way.
 """
 
-from secop.datatypes import Double, Enum
+from secop.datatypes import Bool, Double, Enum
 from secop.errors import SECoPError
-from secop.module import IDLE, Parameter, Writable, declare
-
-_FULL = 65535
-
-
-class HeaterOutput:
-    """Power in watts on a PWM pin (``duty_u16``), limited to ``limit`` W."""
-
-    def __init__(self, pwm, rated_power):
-        self.pwm = pwm
-        self.rated_power = float(rated_power)
-        self.limit = self.rated_power
-        self.power = 0.0
-        self.off()
-
-    def set_power(self, watts):
-        watts = min(max(watts, 0.0), self.limit)
-        duty = int(watts / self.rated_power * _FULL)      # rounds down: never above limit
-        self.pwm.duty_u16(duty)
-        self.power = duty * self.rated_power / _FULL
-
-    def off(self):
-        self.pwm.duty_u16(0)
-        self.power = 0.0
+from secop.module import ERROR, IDLE, Parameter, Writable, declare
 
 
 class HeaterModule(Writable):
-    """Manual heater power (W).  Writing ``target`` takes control from the loop;
-    ``controlled_by`` tells who is in charge (SECoP 1.1 coupled modules)."""
+    """Manual heater power (W); ``controlled_by`` and ``control_active`` tell who
+    is in charge (SECoP 1.1 coupled modules)."""
 
     implementation = 'modules.heater.HeaterModule'
 
     def __init__(self, name, description, clock, loop, **props):
-        output = loop.output
-        rated = output.rated_power
+        interlock = loop.interlock
+        rated = interlock.rated_power
         self.accessibles = declare(
             Writable.accessibles,
             ('value', Parameter('present heater power', Double(0, rated, unit='W'))),
@@ -48,25 +30,54 @@ class HeaterModule(Writable):
                                  readonly=False)),
             ('controlled_by', Parameter('who sets the heater power', Enum(
                 ('self', 0), (loop.name, 1)), default=1)),
+            ('control_active', Parameter('this module sets the heater power', Bool())),
         )
         Writable.__init__(self, name, description, clock, **props)
-        self.output = output
+        self.interlock = interlock
         self.loop = loop
+        self.set_status(IDLE, 'controlled by ' + loop.name)
         loop.attach_heater_module(self)
 
     def write_target(self, value):
-        if self.loop.latched():
-            raise SECoPError('IsError', 'heater locked: %s' % self.loop.get('status')[1])
+        refusal = self.interlock.refusal()
+        if refusal is not None:
+            raise SECoPError('IsError', 'heater locked: ' + refusal)
         self.take_control()
-        self.output.set_power(value)
-        self.set('value', self.output.power)
+        self.set('value', self.interlock.request(value))
         self.set_status(IDLE, 'manual')
         return value
 
     def take_control(self):
         if self.get('controlled_by') != 0:
             self.set('controlled_by', 0)
+            self.set('control_active', True)
             self.loop.release_control()
 
+    def controlled_by_loop(self):
+        """The loop took control back."""
+        self.set('controlled_by', 1)
+        self.set('control_active', False)
+        self.set_status(IDLE, 'controlled by ' + self.loop.name)
+
+    def stopped(self):
+        """``stop`` on the loop in manual mode: 0 W."""
+        self.set('target', 0.0)
+        self.set('value', 0.0)
+        self.set_status(IDLE, 'stopped')
+
+    def refresh(self):
+        """After each control step and check: power and status as the interlock has them."""
+        lock = self.interlock
+        self.set('value', lock.power)
+        if not self.get('control_active'):
+            return
+        refusal = lock.refusal()
+        if refusal is not None:
+            if self.get('target') != 0.0:
+                self.set('target', 0.0)       # the request is dropped
+            self.set_status(ERROR, 'heater locked: ' + refusal)
+        elif self.status_code() == ERROR:
+            self.set_status(IDLE, 'manual')
+
     def poll(self):
-        self.set('value', self.output.power)
+        self.refresh()

@@ -2,9 +2,11 @@
 
 The app calls ``step()`` every control period with the board's monotonic
 time.  Each step measures, checks safety, ramps the setpoint, runs the PID
-and sets the heater power.  The heater is switched off on a sensor fault, on
-over-temperature (latched until ``clear_errors``), on an exception in the
-step and when the step stops running (``watch()`` from another task).
+and asks the interlock (``control.interlock``) for the heater power; the
+interlock alone drives the PWM.  A sensor fault and an over-temperature or
+over-range (latched until ``clear_errors``) withdraw its permit; an
+exception in the step (``fail``) switches off at once, and a step that stops
+running lets the lease expire (``watch()`` from the app's watch task).
 
 Status while driving: RAMPING while the setpoint moves, STABILIZING until
 the value has stayed within ``_tolerance`` of the target for ``_window``
@@ -25,10 +27,10 @@ _GAINS = Struct(('p', Double(0)), ('i', Double(0)), ('d', Double(0)), optional=(
 class TemperatureLoop(Drivable):
     implementation = 'modules.loop.TemperatureLoop'
 
-    def __init__(self, name, description, clock, thermometer, output, t_min=-50.0, t_max=200.0,
-                 overtemp=None, gains=(30.0, 0.5, 60.0), tolerance=0.1, window=30.0,
-                 timeout=900.0, ramp=0.0, i_band=0.0, **props):
-        rated = output.rated_power
+    def __init__(self, name, description, clock, thermometer, interlock, t_min=-50.0,
+                 t_max=200.0, overtemp=None, gains=(30.0, 0.5, 60.0), tolerance=0.1,
+                 window=30.0, timeout=900.0, ramp=0.0, i_band=0.0, **props):
+        rated = interlock.rated_power
         temp = Double(t_min, t_max, unit=DEGC)
         self.accessibles = declare(
             Drivable.accessibles,
@@ -65,36 +67,56 @@ class TemperatureLoop(Drivable):
         )
         Drivable.__init__(self, name, description, clock, **props)
         self.thermometer = thermometer
-        self.output = output
+        self.interlock = interlock
+        self.period_ms = interlock.period_ms
         self.pid = PID(gains[0], gains[1], gains[2], 0.0, rated, i_band=i_band)
         self.heater_module = None
         self._overtemp = t_max + 10.0 if overtemp is None else float(overtemp)
         self.set('_overtemp', self._overtemp)
-        self._latched = None        # text of a latched error, until clear_errors
-        self._fault = None          # text of the present sensor fault
+        self.set('pollinterval', min(max(self.period_ms / 1000, 0.1), 120.0))
         self._failed = False        # the last step raised or the loop stalled
         self._temp = None
         self._drive_start = 0
         self._stable_since = None
-        self._now = 0
-        self.progress_ms = 0        # time of the last completed step
-        self.period_ms = 1000       # control period, set by the app
-        self.output.off()
+        self._published = None      # time the value was last published
+        self._now = clock.read()
+        self._first_reading()
+
+    def _first_reading(self):
+        """The target starts at the measured value (clamped into the limits)."""
+        try:
+            temp = self.thermometer.measure()
+        except SensorFault as fault:
+            self.set_error('value', fault_error(fault))
+            return
+        self._temp = temp
+        self.set('value', temp)
+        self._hold(temp)
 
     # --- state --------------------------------------------------------------
 
     def attach_heater_module(self, module):
-        """The manual heater module that shares this loop's output."""
+        """The manual heater module that shares this loop's interlock."""
         self.heater_module = module
 
     def latched(self):
-        return self._latched is not None
+        return self.interlock.latched is not None
 
     def release_control(self):
         """The heater module took over: stop driving, keep measuring."""
         self.set('control_active', False)
         if self.is_busy():
             self.set_status(IDLE, 'manual heater control')
+
+    def _clamped(self, temp):
+        low, high = self.get('target_limits')
+        return min(max(temp, low), high)
+
+    def _hold(self, temp):
+        """Target and setpoint to ``temp``, clamped into target_limits."""
+        target = self._clamped(temp)
+        self.set('target', target)
+        self.set('setpoint', target)
 
     def _begin_drive(self, target):
         self._drive_start = self._now
@@ -111,10 +133,10 @@ class TemperatureLoop(Drivable):
 
     def _take_control(self):
         if not self.get('control_active'):
-            self.pid.reset(self._temp, self.output.power)
+            self.pid.reset(self._temp, self.interlock.power)
             self.set('control_active', True)
             if self.heater_module is not None:
-                self.heater_module.set('controlled_by', 1)
+                self.heater_module.controlled_by_loop()
 
     # --- SECoP hooks --------------------------------------------------------
 
@@ -129,9 +151,10 @@ class TemperatureLoop(Drivable):
             raise SECoPError('RangeError', 'target_limits: min must not exceed max')
 
     def write_target(self, value):
-        if self._latched:
-            raise SECoPError('IsError', self._latched)
-        if self._fault or self._failed:
+        refusal = self.interlock.latched or self.interlock.fault
+        if refusal:
+            raise SECoPError('IsError', refusal)
+        if self._failed:
             raise SECoPError('IsError', self.get('status')[1])
         self._take_control()
         self._begin_drive(value)
@@ -141,34 +164,41 @@ class TemperatureLoop(Drivable):
         target = self.get('target')
         if not value[0] <= target <= value[1]:
             self.set('target', min(max(target, value[0]), value[1]))
-            if self.get('control_active') and not self._latched and not self._fault:
+            if self.get('control_active') and self.interlock.refusal() is None:
                 self._begin_drive(self.get('target'))
 
     def write__maxheaterpower(self, value):
         self.pid.out_max = value
-        self.output.limit = value
+        self.interlock.set_limit(value)
+        self._publish_power()
 
     def write__pid(self, gains):
         self.pid.set_gains(gains['p'], gains['i'], gains['d'])
 
     def read_value(self):
-        if self._temp is None and self._fault is None:
-            self.step(self._now, 0.0)
+        return self._temp       # the latest measurement; None keeps a fault's error
 
     def do_stop(self):
-        if self._temp is not None:
-            self.set('target', self._temp)
-            self.set('setpoint', self._temp)
+        """Manual mode: the heater goes off.  Loop mode: hold the present value."""
+        if not self.get('control_active'):
+            self.interlock.off()
+            if self.heater_module is not None:
+                self.heater_module.stopped()
+        elif self._temp is not None:
+            self._hold(self._temp)
+        self._publish_power()
         if self.is_busy() or self.status_code() == WARN:
             self.set_status(IDLE, 'stopped')
 
     def do_clear_errors(self):
-        if self._latched and self._temp is not None and self._temp < self._overtemp:
-            self._latched = None
+        lock = self.interlock
+        temp = self._temp
+        if lock.latched is not None and temp is not None and lock.fault is None \
+                and temp < self._overtemp:
+            lock.clear()
             self.log(self, 'info', 'errors cleared')
-            self.set('target', self._temp)
-            self.set('setpoint', self._temp)
-            self.pid.reset(self._temp, 0.0)
+            self._hold(temp)
+            self.pid.reset(temp, 0.0)
             self.set_status(IDLE, 'errors cleared')
         elif self.status_code() == WARN:
             self.set_status(IDLE, '')
@@ -181,52 +211,69 @@ class TemperatureLoop(Drivable):
     def step(self, now_ms, dt):
         """One control period; ``dt`` in seconds since the previous step."""
         self._now = now_ms
+        lock = self.interlock
         try:
             temp = self.thermometer.measure()
         except SensorFault as fault:
-            self.output.off()
-            self._temp = None
-            err = fault_error(fault)
-            if self._fault != err.text:
-                self.log(self, 'error', 'heater off: ' + err.text)
-            self._fault = err.text
-            self.set_error('value', err)
+            self._sensor_fault(fault)
+            lock.renew()
             self._publish_power()
-            if not self._latched:
-                self.set_status(ERROR, err.text)
             return
         self._temp = temp
-        self.set('value', temp)
-        if self._failed:
+        self._publish_value(temp, now_ms)
+        if temp >= self._overtemp:
+            self._trip('over temperature: %.2f >= %.2f, do clear_errors' % (temp, self._overtemp))
+        if self._failed or lock.fault is not None:
+            self.log(self, 'info', 'sensor recovered' if lock.fault else 'control recovered')
             self._failed = False
-            self.log(self, 'info', 'control recovered')
-            if not self._latched:
+            lock.clear_fault()
+            if lock.latched is None:
                 self.pid.reset(temp, 0.0)
                 self._resume()
-        if temp >= self._overtemp and not self._latched:
-            self.output.off()
-            self._latched = 'over temperature: %.2f >= %.2f, do clear_errors' % (
-                temp, self._overtemp)
-            self.log(self, 'error', 'heater off: ' + self._latched)
-            self.set_status(ERROR, self._latched)
-        if self._fault:
-            self._fault = None
-            if not self._latched:
-                self.log(self, 'info', 'sensor recovered')
-                self.pid.reset(temp, 0.0)
-                self._resume()
-        if self._latched or not self.get('control_active'):
-            if self._latched:
-                self.output.off()
+        if lock.latched is not None or not self.get('control_active'):
+            lock.renew()            # manual mode: the manual request stands while permitted
             self._publish_power()
             return
         target = self.get('target')
         setpoint = self._ramp_setpoint(target, dt)
-        self.output.set_power(self.pid.update(setpoint, temp, dt) if dt > 0 else
-                              self.output.power)
+        power = self.pid.update(setpoint, temp, dt) if dt > 0 else lock.power
+        lock.renew()
+        lock.request(power)
         self._publish_power()
         if self.is_busy() or self.status_code() == WARN:
             self._update_status(temp, target, setpoint, now_ms)
+
+    def _sensor_fault(self, fault):
+        lock = self.interlock
+        err = fault_error(fault)
+        self._temp = None
+        if fault.kind == 'range' and fault.above:
+            self._trip('over range: %s, do clear_errors' % err.text)
+        new = lock.fault != err.text
+        lock.set_fault(err.text)
+        self.set_error('value', err)
+        self._publish_power()
+        if new:
+            self.log(self, 'error', 'heater off: ' + err.text)
+        if lock.latched is None:
+            self.set_status(ERROR, err.text)
+
+    def _trip(self, text):
+        lock = self.interlock
+        if lock.latched is None:
+            lock.latch(text)
+            self._publish_power()
+            self.log(self, 'error', 'heater off: ' + text)
+            self.set_status(ERROR, text)
+        lock.off()
+
+    def _publish_value(self, temp, now_ms):
+        """``value`` is announced every ``pollinterval`` (and at once after an error)."""
+        last = self._published
+        if last is None or self.param('value').error is not None or \
+                self.clock.diff(now_ms, last) >= self.get('pollinterval') * 1000:
+            self.set('value', temp)
+            self._published = now_ms
 
     def _resume(self):
         if self.get('control_active'):
@@ -252,36 +299,43 @@ class TemperatureLoop(Drivable):
         if abs(temp - target) <= self.get('_tolerance'):
             if self._stable_since is None:
                 self._stable_since = now_ms
-            if now_ms - self._stable_since >= self.get('_window') * 1000:
+            if self.clock.diff(now_ms, self._stable_since) >= self.get('_window') * 1000:
                 self.set_status(IDLE, 'at target')
                 return
         else:
             self._stable_since = None
         timeout = self.get('_timeout')
-        if timeout and now_ms - self._drive_start > timeout * 1000:
+        if timeout and self.clock.diff(now_ms, self._drive_start) > timeout * 1000:
             self.set_status(WARN, 'target not reached within %.6g s' % timeout)
         elif self.status_code() != WARN:
             self.set_status(STABILIZING, 'heating' if self._heating(target) else 'cooling')
 
     def _publish_power(self):
-        self.set('_heaterpower', self.output.power)
+        power = self.interlock.power
+        self.set('_heaterpower', power)
         if self.heater_module is not None:
-            self.heater_module.set('value', self.output.power)
+            self.heater_module.refresh()
 
     def fail(self, exc):
-        """An exception in the control path: heater off, ERROR, one log line."""
-        self.output.off()
+        """An exception in the control path: the lease ends (heater off) first,
+        then ERROR and one log line."""
+        self.interlock.revoke('control step failed')
+        first = not self._failed
+        self._failed = True
         self._publish_power()
         err = as_secop_error(exc)
         self.set_status(ERROR, 'control failed: ' + err.text)
-        if not self._failed:
+        if first:
             self.log(self, 'error', 'heater off: control failed: ' + err.text)
-        self._failed = True
 
-    def stalled(self):
-        """The control step has not run in time: heater off until it runs again."""
-        self.output.off()
+    def watch(self):
+        """From the watch task: heater off once the permit is gone; True while
+        the control step keeps its lease (the hardware watchdog is fed then)."""
+        lock = self.interlock
+        held = lock.check()
+        if not held and lock.started() and not self._failed:
+            self._failed = True
+            self.set_status(ERROR, 'control loop stalled')
+            self.log(self, 'error', 'heater off: control loop stalled')
         self._publish_power()
-        self.set_status(ERROR, 'control loop stalled')
-        self.log(self, 'error', 'heater off: control loop stalled')
-        self._failed = True
+        return held

@@ -1,4 +1,11 @@
-"""Readable temperature from an ADC channel through a sensor conversion."""
+"""Readable temperature from an ADC channel through a sensor conversion.
+
+``Thermometer.measure()`` gives degC or raises ``SensorFault``: for the
+sensor's own faults (open, short, out of range), for a reading outside the
+board's usable ADC window (``window``: an open sensor on an ADC that clips
+below its reference can otherwise look like a plausible temperature), and
+for an ADC that fails (``adc``: the driver raised OSError).
+"""
 
 from control.sensors import SensorFault, average
 from secop.datatypes import Double
@@ -9,23 +16,38 @@ DEGC = '\u00b0C'
 
 
 def fault_error(fault):
-    """The SECoP error for a sensor fault: open/short circuit or out of range."""
-    if fault.kind == 'range':
-        return SECoPError('OutOfRange', 'sensor reading outside the calibration range')
-    return SECoPError('HardwareError', 'sensor %s circuit' % fault.kind)
+    """The SECoP error for a sensor fault."""
+    kind = fault.kind
+    if kind == 'range':
+        return SECoPError('OutOfRange', 'sensor reading %s the calibration range' % (
+            'above' if fault.above else 'outside'))
+    if kind == 'window':
+        return SECoPError('HardwareError', 'ADC reading outside the usable input window '
+                          '(sensor open or shorted?)')
+    if kind == 'adc':
+        return SECoPError('HardwareError', 'ADC read failed')
+    return SECoPError('HardwareError', 'sensor %s circuit' % kind)
 
 
 class Thermometer:
-    """ADC channel + conversion + oversampling: ``measure()`` gives degC or raises."""
+    """ADC channel + conversion + oversampling + the ADC's usable window (uV)."""
 
-    def __init__(self, adc, sensor, samples=16):
+    def __init__(self, adc, sensor, samples=16, window_uv=None):
         self.adc = adc
         self.sensor = sensor
         self.samples = samples
+        self.window_uv = window_uv
 
     def measure(self):
+        try:
+            uv = average(self.adc.read_uv, self.samples)
+        except OSError as exc:
+            raise SensorFault('adc', repr(exc))
+        window = self.window_uv
+        if window is not None and not window[0] <= uv <= window[1]:
+            raise SensorFault('window', '%d uV' % uv)
         # 0.1 mK steps: far below any ADC's resolution, and short on the wire
-        return round(self.sensor.temperature(average(self.adc.read_uv, self.samples)), 4)
+        return round(self.sensor.temperature(uv), 4)
 
 
 class TemperatureSensor(Readable):

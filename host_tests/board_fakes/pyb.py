@@ -44,3 +44,8 @@ class USB_VCP:
 
     def isconnected(self):
         return USB_VCP.connected
+
+    interrupt = 3               # Ctrl-C raises KeyboardInterrupt until setinterrupt(-1)
+
+    def setinterrupt(self, char):
+        USB_VCP.interrupt = char

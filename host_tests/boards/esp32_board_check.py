@@ -54,7 +54,7 @@ def hardware():
 
 async def wifi_and_time():
     b = board.Board({'safe_pins': [25], 'network': NET, 'secrets': 'missing.json'})
-    tasks = [asyncio.create_task(coro) for coro in b.tasks(None)]
+    tasks = [asyncio.create_task(factory()) for _, factory in b.tasks(None)]
     check('two tasks with Wi-Fi', len(tasks) == 2)
     start = time.ticks_ms()
     while not b.clock().synced and time.ticks_diff(time.ticks_ms(), start) < 8000:

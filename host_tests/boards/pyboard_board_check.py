@@ -41,6 +41,7 @@ check('clock not synced before rtc_valid_from', not later.clock().synced)
 check('no network tasks', b.tasks(None) == () and b.module('x', {}, None) is None)
 reader, writer = b.open_serial({'uart': 'vcp'})
 check('serial on the USB VCP', type(reader.s) is pyb.USB_VCP and writer.s is reader.s)
+check('Ctrl-C on the VCP is data, not KeyboardInterrupt', pyb.USB_VCP.interrupt == -1)
 reader, writer = b.open_serial({'uart': 6, 'baudrate': 57600})
 check('serial on a UART', type(writer.s) is machine.UART and reader.s is writer.s and
       (writer.s.id, writer.s.baudrate, writer.s.kwargs['timeout']) == (6, 57600, 0))

@@ -4,8 +4,9 @@ status sequence, ramp, limits, stop, safety latches, manual heater control."""
 import unittest
 
 import fake_ticks
+from control.interlock import Interlock
 from control.sensors import SensorFault
-from modules.heater import HeaterModule, HeaterOutput
+from modules.heater import HeaterModule
 from modules.loop import TemperatureLoop
 from precision import ulps
 from secop.errors import SECoPError
@@ -41,21 +42,20 @@ class Rig:
     def __init__(self, **kw):
         self.thermo = ScriptedThermometer()
         self.pwm = FakePWM()
-        self.output = HeaterOutput(self.pwm, 100.0)
         clock, self.ticks = fake_ticks.make_clock()
+        self.output = Interlock(self.pwm, 100.0, PERIOD_MS, clock)
         self.loop = TemperatureLoop('heater', 'loop', clock, self.thermo, self.output,
                                     t_min=0.0, t_max=90.0, overtemp=100.0, window=2.0,
                                     timeout=60.0, **kw)
         self.manual = HeaterModule('heater_output', 'manual', clock, self.loop)
         self.node = Node('test', 'test', [self.loop, self.manual], clock)
         self.session = self.node.open_session()
-        self.now = 0
         self.step()
 
     def step(self, n=1):
         for _ in range(n):
-            self.now += PERIOD_MS
-            self.loop.step(self.now, PERIOD_MS / 1000)
+            self.ticks.advance(PERIOD_MS)
+            self.loop.step(self.ticks.now, PERIOD_MS / 1000)
 
     def ask(self, line):
         while self.session.count:
@@ -200,7 +200,13 @@ class Safety(unittest.TestCase):
         self.assertEqual(rig.status(), 400)
         rig.step()
         self.assertEqual(rig.status(), 380)
-        rig.loop.stalled()
+        rig.step()
+        self.assertGreater(rig.pwm.duty, 0)
+        rig.ticks.advance(2 * PERIOD_MS)            # the lease: two periods
+        self.assertTrue(rig.loop.watch())
+        self.assertGreater(rig.pwm.duty, 0)
+        rig.ticks.advance(1)
+        self.assertFalse(rig.loop.watch())          # no step within the lease
         self.assertEqual(rig.pwm.duty, 0)
         self.assertEqual(rig.loop.get('status')[1], 'control loop stalled')
 

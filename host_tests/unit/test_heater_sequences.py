@@ -1,0 +1,137 @@
+"""Fixed random sequences over the real interlock, loop and heater module
+(both runtimes; the same rig as the hypothesis state machine in
+host_tests/test_heater_safety.py): requests, faults, stalls and time steps,
+the safety invariants checked after every event (see heater_rig)."""
+
+import unittest
+
+from heater_rig import PERIOD_MS, HeaterRig, run_random
+
+SEEDS = (1, 2, 3, 5, 8, 13, 21, 34)
+
+
+class FixedSeeds(unittest.TestCase):
+    def test_random_sequences_keep_the_invariants(self):
+        steps = heated = 0
+        for seed in SEEDS:
+            rig = run_random(seed, 300)
+            steps += rig.steps
+            heated += rig.heated
+        # the sequences do reach the control step, and the heater is on in many of them
+        self.assertGreater(steps, 300)
+        self.assertGreater(heated, 100)
+
+
+class Reproductions(unittest.TestCase):
+    """The holes of issue 10 on the pure modules; each failed on the old code."""
+
+    def heating_by_hand(self, watts=80):
+        rig = HeaterRig()
+        rig.advance(PERIOD_MS)
+        self.assertTrue(rig.ask('change heater_output:target %d' % watts).startswith('changed'))
+        self.assertGreater(rig.pwm.duty, 0)
+        return rig
+
+    def test_manual_power_refused_while_the_sensor_is_open(self):
+        rig = HeaterRig()
+        rig.set_fault('open')
+        rig.advance(PERIOD_MS)
+        reply = rig.ask('change heater_output:target 80')
+        self.assertTrue(reply.startswith('error_change heater_output:target ["IsError"'), reply)
+        self.assertEqual(rig.pwm.duty, 0)
+
+    def test_manual_power_ends_when_the_control_step_stalls(self):
+        rig = self.heating_by_hand()
+        rig.stall(True)
+        rig.advance(3 * PERIOD_MS)
+        self.assertEqual(rig.pwm.duty, 0)
+        self.assertEqual(rig.manual.get('target'), 0.0)
+        self.assertEqual(rig.manual.status_code(), 400)
+
+    def test_stop_ends_manual_heating(self):
+        rig = self.heating_by_hand(50)
+        self.assertTrue(rig.ask('do heater:stop').startswith('done'))
+        self.assertEqual(rig.pwm.duty, 0)
+        rig.advance(4 * PERIOD_MS)
+        self.assertEqual(rig.pwm.duty, 0)
+        self.assertEqual(rig.manual.get('value'), 0.0)
+
+    def limited_rig(self, temp):
+        """Limits [10, 50], driving to 40, then the block is at ``temp``."""
+        rig = HeaterRig()
+        rig.ask('change heater:target_limits [10, 50]')
+        rig.ask('change heater:target 40')
+        rig.set_temp(temp)
+        rig.advance(PERIOD_MS)
+        return rig
+
+    def test_clear_errors_keeps_the_target_inside_the_limits(self):
+        rig = self.limited_rig(100.5)
+        self.assertEqual(rig.loop.status_code(), 400)
+        rig.set_temp(97.0)
+        rig.advance(PERIOD_MS)
+        rig.ask('do heater:clear_errors')
+        self.assertEqual(rig.loop.get('target'), 50.0)
+        self.assertEqual(rig.loop.get('setpoint'), 50.0)
+
+    def test_stop_keeps_the_target_inside_the_limits(self):
+        rig = self.limited_rig(70.0)
+        rig.ask('do heater:stop')
+        self.assertEqual(rig.loop.get('target'), 50.0)
+
+    def test_a_reading_above_the_sensor_range_latches(self):
+        rig = HeaterRig()
+        rig.ask('change heater:target 60')
+        rig.advance(2 * PERIOD_MS)
+        self.assertGreater(rig.pwm.duty, 0)
+        rig.set_fault('over_range')
+        rig.advance(PERIOD_MS)
+        self.assertEqual(rig.pwm.duty, 0)
+        rig.set_fault('none')                   # back in range: still off
+        rig.advance(4 * PERIOD_MS)
+        self.assertEqual(rig.pwm.duty, 0)
+        self.assertIn('over range', rig.loop.get('status')[1])
+        rig.ask('do heater:clear_errors')
+        rig.ask('change heater:target 60')
+        rig.advance(2 * PERIOD_MS)
+        self.assertGreater(rig.pwm.duty, 0)
+
+    def test_a_saturated_adc_is_a_sensor_fault(self):
+        rig = HeaterRig()
+        rig.ask('change heater:target 60')
+        rig.advance(2 * PERIOD_MS)
+        rig.set_fault('saturation')             # 3.1 V: -33 degC, inside the sensor range
+        rig.advance(PERIOD_MS)
+        self.assertEqual(rig.pwm.duty, 0)
+        self.assertIn('usable input window', rig.loop.get('status')[1])
+
+    def test_an_exception_in_the_step_ends_manual_power_at_once(self):
+        rig = self.heating_by_hand()
+        rig.set_fault('crash')
+        rig.advance(PERIOD_MS)
+        self.assertEqual(rig.pwm.duty, 0)
+        reply = rig.ask('change heater_output:target 80')
+        self.assertTrue(reply.startswith('error_change heater_output:target ["IsError"'), reply)
+
+    def test_target_starts_at_the_measured_value(self):
+        rig = HeaterRig()
+        self.assertEqual(round(rig.loop.get('target'), 1), 22.0)
+
+    def test_heater_output_reports_who_is_in_control(self):
+        rig = self.heating_by_hand(10)
+        self.assertTrue(rig.manual.get('control_active'))
+        rig.ask('change heater:target 30')
+        self.assertFalse(rig.manual.get('control_active'))
+        self.assertEqual(rig.manual.get('status')[1], 'controlled by heater')
+
+    def test_value_is_announced_at_the_pollinterval(self):
+        rig = HeaterRig()
+        rig.ask('activate')
+        rig.ask('change heater:pollinterval 2')
+        rig.session.queue = []
+        updates = []
+        for _ in range(8):                      # 4 s: 8 control steps
+            rig.set_temp(23.0 + rig.now / 1000)      # changes every step
+            rig.advance(PERIOD_MS)
+            updates += [e for e in rig.drain() if e.startswith('update heater:value')]
+        self.assertEqual(len(updates), 2)

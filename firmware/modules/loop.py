@@ -219,8 +219,9 @@ class TemperatureLoop(Drivable):
             lock.renew()
             self._publish_power()
             return
+        fresh = self._temp is None        # the value showed an error until now
         self._temp = temp
-        self._publish_value(temp, now_ms)
+        self._publish_value(temp, now_ms, fresh)
         if temp >= self._overtemp:
             self._trip('over temperature: %.2f >= %.2f, do clear_errors' % (temp, self._overtemp))
         if self._failed or lock.fault is not None:
@@ -267,10 +268,10 @@ class TemperatureLoop(Drivable):
             self.set_status(ERROR, text)
         lock.off()
 
-    def _publish_value(self, temp, now_ms):
+    def _publish_value(self, temp, now_ms, fresh):
         """``value`` is announced every ``pollinterval`` (and at once after an error)."""
         last = self._published
-        if last is None or self.param('value').error is not None or \
+        if fresh or last is None or \
                 self.clock.diff(now_ms, last) >= self.get('pollinterval') * 1000:
             self.set('value', temp)
             self._published = now_ms

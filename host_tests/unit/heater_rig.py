@@ -13,7 +13,8 @@ both runtimes).  Invariants (``check``):
 * once a control step has run after a fault appeared, the duty is 0, so
   within one control period of any fault while the control runs;
 * the duty never exceeds the power limit;
-* no request gets an InternalError (nothing raises out of a handler).
+* no request gets an InternalError and no control step raises (nothing
+  raises out of a handler) unless the rig makes it.
 """
 
 import math
@@ -167,6 +168,7 @@ class HeaterRig:
         try:
             self.loop.step(self.ticks.now, PERIOD_MS / 1000)
         except Exception as exc:        # as app._control does
+            assert self.adc.fault == 'crash', 'the control step raised %r' % (exc,)
             self.loop.fail(exc)
             return
         self.last_step = self.now

@@ -153,11 +153,10 @@ def test_adc_error_of_a_plain_temperature_module_is_an_error(conn):
 def test_clear_errors_keeps_the_target_inside_the_limits(conn):
     assert conn.ask('change heater:target_limits [10, 30]').startswith('changed')
     assert conn.ask('change heater:target 30').startswith('changed')
-    since = inject(conn, 'heater_stuck_on')          # runs away to the over-temperature
+    inject(conn, 'heater_stuck_on')                 # runs away to the over-temperature
     status = until(conn, 'heater:status', lambda s: s[0] == 400, timeout=60)
     assert 'over temperature' in status[1]
     assert read(conn, 'sim:_heater_power') == 0     # what the PWM commands, though stuck
-    assert read(conn, 'sim:_power_since') >= since
     inject(conn, 'none')
     until(conn, 'heater:value', lambda t: t < 39.5, timeout=60)
     assert conn.ask('do heater:clear_errors').startswith('done')

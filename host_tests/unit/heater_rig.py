@@ -106,13 +106,13 @@ class HeaterRig:
 
     def drain(self):
         out = []
-        while self.session.queue:
+        while self.session.count:
             entry = self.session.pop()
             out.append(entry if type(entry) is str else ''.join(entry))
         return out
 
     def ask(self, line):
-        self.session.queue = []
+        self.drain()
         self.node.handle(self.session, line.encode())
         out = self.drain()
         for reply in out:

@@ -128,7 +128,7 @@ class Reproductions(unittest.TestCase):
         rig = HeaterRig()
         rig.ask('activate')
         rig.ask('change heater:pollinterval 2')
-        rig.session.queue = []
+        rig.drain()
         updates = []
         for _ in range(8):                      # 4 s: 8 control steps
             rig.set_temp(23.0 + rig.now / 1000)      # changes every step

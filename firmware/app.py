@@ -261,8 +261,9 @@ class App:
         self._start('watch', lambda: self._watch(watchdog))
         for name, factory in self.board.tasks(node):
             self._start(name, factory)
-        if self.store is not None:
-            self._start('settings', lambda: self.store.run(self.board.sleep_ms))
+        store = self.store
+        if store is not None:
+            self._start('settings', lambda: store.run(self.board.sleep_ms))
         gc.collect()
         self.console('SECoP node serving ' + ' '.join(served))
         while True:

@@ -44,6 +44,10 @@ class TemperatureLoop(Drivable):
             ('target_limits', Parameter('further limits of target', Tuple(temp, temp),
                                         readonly=False, default=(t_min, t_max))),
             ('control_active', Parameter('the loop drives the heater', Bool(), default=True)),
+            ('pollinterval', Parameter(
+                'interval of value updates (the control step keeps its period)',
+                Double(0.1, 120, unit='s'), readonly=False, visibility='expert',
+                default=min(max(interlock.period_ms / 1000, 0.1), 120.0))),
             ('_maxheaterpower', Parameter('maximum allowed heater power',
                                           Double(0, rated, unit='W'), readonly=False,
                                           default=rated)),
@@ -73,8 +77,9 @@ class TemperatureLoop(Drivable):
         self.heater_module = None
         self._overtemp = t_max + 10.0 if overtemp is None else float(overtemp)
         self.set('_overtemp', self._overtemp)
-        self.set('pollinterval', min(max(self.period_ms / 1000, 0.1), 120.0))
         self._failed = False        # the last step raised or the loop stalled
+        self._driving = False       # a target was written: until then (and after
+                                    # clear_errors) the loop holds none, heater off
         self._temp = None
         self._drive_start = 0
         self._stable_since = None
@@ -119,6 +124,9 @@ class TemperatureLoop(Drivable):
         self.set('setpoint', target)
 
     def _begin_drive(self, target):
+        if not self._driving:       # the PID was idle: start from the present reading
+            self.pid.reset(self._temp)
+            self._driving = True
         self._drive_start = self._now
         self._stable_since = None
         if self.get('ramp') > 0 and self._temp is not None:
@@ -156,15 +164,16 @@ class TemperatureLoop(Drivable):
             raise SECoPError('IsError', refusal)
         if self._failed:
             raise SECoPError('IsError', self.get('status')[1])
-        self._take_control()
         self._begin_drive(value)
+        self._take_control()        # after: its bumpless PID restart wins
         return value
 
     def write_target_limits(self, value):
         target = self.get('target')
         if not value[0] <= target <= value[1]:
             self.set('target', min(max(target, value[0]), value[1]))
-            if self.get('control_active') and self.interlock.refusal() is None:
+            if self._driving and self.get('control_active') and \
+                    self.interlock.refusal() is None:
                 self._begin_drive(self.get('target'))
 
     def write__maxheaterpower(self, value):
@@ -197,6 +206,7 @@ class TemperatureLoop(Drivable):
                 and temp < self._overtemp:
             lock.clear()
             self.log(self, 'info', 'errors cleared')
+            self._driving = False           # heater off until a client asks for a target
             self._hold(temp)
             self.pid.reset(temp, 0.0)
             self.set_status(IDLE, 'errors cleared')
@@ -236,8 +246,12 @@ class TemperatureLoop(Drivable):
             self._publish_power()
             return
         target = self.get('target')
-        setpoint = self._ramp_setpoint(target, dt)
-        power = self.pid.update(setpoint, temp, dt) if dt > 0 else lock.power
+        if self._driving:
+            setpoint = self._ramp_setpoint(target, dt)
+            power = self.pid.update(setpoint, temp, dt) if dt > 0 else lock.power
+        else:
+            setpoint = target
+            power = 0.0
         lock.renew()
         lock.request(power)
         self._publish_power()
@@ -277,7 +291,7 @@ class TemperatureLoop(Drivable):
             self._published = now_ms
 
     def _resume(self):
-        if self.get('control_active'):
+        if self._driving and self.get('control_active'):
             self._begin_drive(self.get('target'))
         else:
             self.set_status(IDLE, '')

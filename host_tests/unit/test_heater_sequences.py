@@ -113,9 +113,25 @@ class Reproductions(unittest.TestCase):
         reply = rig.ask('change heater_output:target 80')
         self.assertTrue(reply.startswith('error_change heater_output:target ["IsError"'), reply)
 
-    def test_target_starts_at_the_measured_value(self):
+    def test_target_starts_at_the_measured_value_and_the_heater_stays_off(self):
         rig = HeaterRig()
         self.assertEqual(round(rig.loop.get('target'), 1), 22.0)
+        rig.set_temp(20.0)                      # below that target: still nobody asked
+        rig.advance(10 * PERIOD_MS)
+        self.assertEqual(rig.pwm.duty, 0)
+        self.assertEqual(rig.loop.get('status'), (100, ''))
+
+    def test_after_clear_errors_the_heater_stays_off_until_asked(self):
+        rig = self.limited_rig(100.5)
+        rig.set_temp(40.0)
+        rig.advance(PERIOD_MS)
+        rig.ask('do heater:clear_errors')
+        rig.set_temp(30.0)                      # cooler than the target it now holds
+        rig.advance(10 * PERIOD_MS)
+        self.assertEqual(rig.pwm.duty, 0)
+        rig.ask('change heater:target 45')
+        rig.advance(2 * PERIOD_MS)
+        self.assertGreater(rig.pwm.duty, 0)
 
     def test_heater_output_reports_who_is_in_control(self):
         rig = self.heating_by_hand(10)

@@ -10,7 +10,8 @@ running lets the lease expire (``watch()`` from the app's watch task).
 
 Status while driving: RAMPING while the setpoint moves, STABILIZING until
 the value has stayed within ``_tolerance`` of the target for ``_window``
-seconds, then IDLE; WARN if that did not happen within ``_timeout``.
+seconds (counted from when it entered that band, also before the change),
+then IDLE; WARN if that did not happen within ``_timeout``.
 """
 
 from control.pid import PID
@@ -84,6 +85,7 @@ class TemperatureLoop(Drivable):
         self._drive_start = 0
         self._stable_since = None
         self._published = None      # time the value was last published
+        self._run = None            # recent values within one band (see _track_run)
         self._now = clock.read()
         self._first_reading()
 
@@ -128,13 +130,36 @@ class TemperatureLoop(Drivable):
             self.pid.reset(self._temp)
             self._driving = True
         self._drive_start = self._now
-        self._stable_since = None
+        self._stable_since = self._in_band_since(target)
         if self.get('ramp') > 0 and self._temp is not None:
             self.set('setpoint', self._temp)
             self.set_status(RAMPING, 'ramping to %.6g' % target)
         else:
             self.set('setpoint', target)
             self.set_status(STABILIZING, 'heating' if self._heating(target) else 'cooling')
+
+    def _in_band_since(self, target):
+        """Since when the value has stayed within ``_tolerance`` of ``target``, if it
+        has (the settle window counts from entering the band, not from the change)."""
+        run, tolerance = self._run, self.get('_tolerance')
+        if run is not None and run[0] >= target - tolerance and run[1] <= target + tolerance:
+            return run[2]
+        return None
+
+    def _track_run(self, temp, now_ms):
+        """Keep the run of recent values that spans no more than one band (2 x _tolerance):
+        ``[lowest, highest, since, mark]``.  ``since`` is moved up to ``mark`` every hour,
+        so it stays within two hours (tick differences are valid for days only) and
+        still at least an hour, the longest ``_window``, once the run is that long."""
+        run = self._run
+        if run is None or max(run[1], temp) - min(run[0], temp) > 2 * self.get('_tolerance'):
+            self._run = [temp, temp, now_ms, now_ms]
+            return
+        run[0] = min(run[0], temp)
+        run[1] = max(run[1], temp)
+        if self.clock.diff(now_ms, run[3]) >= 3600000:
+            run[2] = run[3]
+            run[3] = now_ms
 
     def _heating(self, target):
         return self._temp is None or target > self._temp
@@ -231,6 +256,7 @@ class TemperatureLoop(Drivable):
             return
         fresh = self._temp is None        # the value showed an error until now
         self._temp = temp
+        self._track_run(temp, now_ms)
         self._publish_value(temp, now_ms, fresh)
         if temp >= self._overtemp:
             self._trip('over temperature: %.2f >= %.2f, do clear_errors' % (temp, self._overtemp))
@@ -262,6 +288,7 @@ class TemperatureLoop(Drivable):
         lock = self.interlock
         err = fault_error(fault)
         self._temp = None
+        self._run = None
         if fault.kind == 'range' and fault.above:
             self._trip('over range: %s, do clear_errors' % err.text)
         new = lock.fault != err.text

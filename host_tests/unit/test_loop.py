@@ -89,6 +89,29 @@ class StatusSequence(unittest.TestCase):
         self.assertEqual(rig.status(), 100)
         self.assertEqual(rig.loop.get('status')[1], 'at target')
 
+    def test_target_in_the_band_of_a_stable_value_is_idle_within_3_periods(self):
+        rig = Rig()
+        rig.thermo.temp = 41.0
+        rig.step(8)                                 # 4 s stable, longer than _window
+        rig.ask('activate')
+        out = rig.ask('change heater:target 41.05')
+        self.assertTrue(any(line.startswith('update heater:status [[380,') for line in out))
+        rig.step(3)
+        self.assertEqual(rig.status(), 100)
+
+    def test_window_counts_from_entering_the_band(self):
+        rig = Rig()
+        rig.thermo.temp = 30.4
+        rig.step(8)                                 # stable, but outside the band of 30
+        rig.ask('change heater:target 30')
+        rig.step(2)
+        self.assertEqual(rig.status(), 380)
+        rig.thermo.temp = 30.05                     # enters the band now
+        rig.step(4)
+        self.assertEqual(rig.status(), 380)
+        rig.step(1)
+        self.assertEqual(rig.status(), 100)
+
     def test_leaving_the_band_restarts_the_window(self):
         rig = Rig()
         rig.ask('change heater:target 30')

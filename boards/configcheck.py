@@ -368,6 +368,8 @@ def _check_modules(ctx):
             sensor = _check_sensor(ctx, where, cfg)
             if kind == 'loop':
                 _check_loop(ctx, where, cfg, sensor)
+            if sensor is not None and type(cfg.get('adc')) is dict:
+                _check_sensor_safety(ctx, where, cfg, sensor, kind)
         elif kind == 'heater':
             _check_heater_module(ctx, where, cfg, modules[:index])
     ctx.module = None
@@ -391,6 +393,18 @@ def _check_sensor(ctx, where, cfg):
     except (ValueError, TypeError, KeyError) as exc:
         ctx.add('%s.sensor: %s' % (where, exc))
         return None
+
+
+def _check_sensor_safety(ctx, where, cfg, sensor, kind):
+    """ADC window and over-temperature rules (boards/sensorcheck.py)."""
+    try:
+        from boards import sensorcheck      # CPython: boards/ is a package
+    except ImportError:
+        import sensorcheck                  # MicroPython: boards/ itself is on the path
+    overtemp = cfg.get('overtemp') if kind == 'loop' else None
+    for text in sensorcheck.problems(ctx.caps, ctx.board_cfg, cfg['adc'], sensor,
+                                     overtemp if _is_number(overtemp) else None):
+        ctx.add('%s.sensor: %s' % (where, text))
 
 
 def _check_loop(ctx, where, cfg, sensor):

@@ -58,7 +58,7 @@ class App:
         self.board = board
         serial = config.get('serial', {})
         # the console is the SECoP line (Pyboard USB VCP): nothing may be printed on it
-        console = board.capabilities.get('console')
+        console = board.console
         self.quiet = console is not None and serial.get('enabled', False) and \
             serial.get('uart') == console
         self.clock = board.clock()

@@ -48,3 +48,18 @@ def test_tools_offer_the_declared_boards():
 def test_unknown_board_names_the_declared_ones():
     from boards import configcheck
     assert configcheck.check({}, 'arduino') == ["unknown board 'arduino': use esp32, pyboard, sim"]
+
+
+@pytest.mark.parametrize('name', NAMES)
+def test_the_node_copies_of_the_declarations_agree(name):
+    """board.py keeps what the node needs at run time (capabilities.py is not
+    deployed): the usable ADC window and the REPL's console."""
+    import ast
+    with open(os.path.join(ROOT, 'boards', name, 'board.py')) as f:
+        tree = ast.parse(f.read())
+    copies = {target.id: ast.literal_eval(node.value) for node in tree.body
+              if isinstance(node, ast.Assign) for target in node.targets
+              if getattr(target, 'id', None) in ('ADC_WINDOW_UV', 'CONSOLE')}
+    caps = boards.capabilities(name)
+    assert copies['CONSOLE'] == caps.CONSOLE
+    assert copies.get('ADC_WINDOW_UV') == caps.ADC_WINDOW_UV    # the simulator: a setting

@@ -385,3 +385,25 @@ def test_curve_file_is_checked(tmp_path):
 def test_state_file_name():
     assert problems('sim', lambda c: c['node'].update(state='state.json')) == []
     assert_reports(problems('sim', lambda c: c['node'].update(state='')), 'node: state must')
+
+
+def test_an_open_sensor_that_reads_as_a_valid_temperature_is_refused():
+    """ESP32 at 11 dB clips near 3.1 V: with t_min -40 an open NTC reads -33 degC."""
+    def cold_range(config):
+        loop(config)['sensor']['t_min'] = -40
+    assert_reports(problems('esp32', cold_range), "'heater'.sensor: an open sensor "
+                   'reads about 3.10 V', 'a valid temperature')
+    assert_reports(problems('sim', lambda c: loop(c)['sensor'].update(t_min=-40)),
+                   'an open sensor reads about 3.00 V')
+    assert problems('pyboard', cold_range) == []     # its ADC reads up to the reference
+
+
+def test_overtemp_outside_the_sensor_range_or_the_adc_window_is_refused():
+    def above_range(config):
+        loop(config).update(overtemp=160.0)
+    assert_reports(problems('esp32', above_range), "overtemp 160.0 is above the sensor's range")
+
+    def unreadable(config):            # 130 degC: the NTC reads 0.09 V, below the window
+        loop(config).update(overtemp=130.0)
+    assert_reports(problems('esp32', unreadable), 'overtemp 130.0 reads outside the usable input')
+    assert problems('pyboard', unreadable) == []

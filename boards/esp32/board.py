@@ -32,16 +32,12 @@ _RESET_CAUSES = (('PWRON_RESET', 'power on'), ('HARD_RESET', 'hard reset'),
 _NTP_TO_1970 = 2208988800
 _EPOCH_2000 = 946684800
 
-# What this board offers, declared in one place.  adc_window_uv: the usable
-# input of ADC1 per attenuation (ESP-IDF, calibrated read_uv); outside it the
-# reading clips or is not linear, so the app treats it as a sensor fault
-# (at 11 dB the ADC saturates near 3.1 V, well below a 3.3 V reference).
-CAPABILITIES = {
-    'adc_window_uv': {'0db': (100000, 950000), '2.5db': (100000, 1250000),
-                      '6db': (150000, 1750000), '11db': (150000, 3100000)},
-    'watchdog_max_ms': None,
-    'console': 0,           # UART0 carries the REPL
-}
+# The node's copies of capabilities.py (declared there, which is not deployed;
+# test_boards checks they agree): the usable ADC input per attenuation, outside
+# which a reading is a sensor fault, and the UART of the REPL console.
+ADC_WINDOW_UV = {'0db': (100000, 950000), '2.5db': (100000, 1250000),
+                 '6db': (150000, 1750000), '11db': (150000, 3100000)}
+CONSOLE = 0
 
 
 def fallback_transports(config_path):
@@ -63,7 +59,7 @@ def _log(text):
 
 class Board:
     name = 'esp32'
-    capabilities = CAPABILITIES
+    console = CONSOLE
 
     def __init__(self, config):
         self.config = config
@@ -106,7 +102,7 @@ class Board:
             Pin(pin, Pin.OUT, value=0)
 
     def adc_window(self, cfg):
-        return CAPABILITIES['adc_window_uv'][cfg.get('atten', '11db')]
+        return ADC_WINDOW_UV[cfg.get('atten', '11db')]
 
     def adc(self, cfg):
         atten = _ATTN[cfg.get('atten', '11db')]
@@ -154,7 +150,7 @@ class Board:
 
     # --- SNTP ---------------------------------------------------------------
 
-    async def sync_time(self, host, interval_s, port=123, retry_s=60):
+    async def sync_time(self, host, interval_s, port=123, retry_s=60, timeout_ms=2000):
         """Set the RTC by SNTP whenever the station is up; the clock counts as
         synced (``t`` is sent) from the first success on.  The host is resolved
         once per connection (DNS blocks the event loop); without an address
@@ -171,7 +167,7 @@ class Board:
                     address = _resolve(host, port)
                     if address is None:
                         _log('ntp: cannot resolve %s; no time until Wi-Fi reconnects' % host)
-                result = await sntp_query(address) if address else None
+                result = await sntp_query(address, timeout_ms) if address else None
                 if result is None:
                     if address:
                         _log('ntp: no answer from %s, retry in %d s' % (host, retry_s))

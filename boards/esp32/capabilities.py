@@ -35,7 +35,15 @@ RESERVED_TIMERS = {}
 
 # Serial line: UART ids the node may use; pins come from the config (tx, rx).
 UARTS = {1: None, 2: None}      # UART0 is the REPL
+CONSOLE = 0                     # the UART of the REPL: nothing of the node's may print there
 WATCHDOG_MAX_MS = None          # no limit that matters for the node
+
+# The ADC's usable input per attenuation (uV, calibrated read_uv); a reading
+# outside it is a sensor fault.  At 11 dB the ADC saturates near 3.1 V, below
+# a 3.3 V divider reference (ESP-IDF ADC docs).  board.py keeps a copy for the
+# node (test_boards checks they agree).
+ADC_WINDOW_UV = {'0db': (100000, 950000), '2.5db': (100000, 1250000),
+                 '6db': (150000, 1750000), '11db': (150000, 3100000)}
 
 # Deploy: reset after copying; how long the watchdog is held off while files are
 # copied (nothing feeds it then); whether the deploy sets the RTC (SNTP does here).

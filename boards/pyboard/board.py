@@ -21,14 +21,10 @@ from secop.clock import Clock
 
 _FULL = 65535
 
-# What this board offers, declared in one place.  The STM32 ADC converts
-# 0 V..VDDA (3.3 V) linearly, ratiometric like the sensor dividers;
-# the independent watchdog runs at most 32 s; the REPL console is the USB VCP.
-CAPABILITIES = {
-    'adc_window_uv': (0, 3300000),
-    'watchdog_max_ms': 32000,
-    'console': 'vcp',
-}
+# The node's copies of capabilities.py (declared there, which is not deployed;
+# test_boards checks they agree): the usable ADC input and the REPL's port.
+ADC_WINDOW_UV = (0, 3300000)
+CONSOLE = 'vcp'
 
 
 def fallback_transports(config_path):
@@ -41,7 +37,7 @@ _RESET_CAUSES = (('PWRON_RESET', 'power on'), ('HARD_RESET', 'hard reset'),
 
 class Board:
     name = 'pyboard'
-    capabilities = CAPABILITIES
+    console = CONSOLE
 
     def __init__(self, config):
         self.config = config
@@ -81,7 +77,7 @@ class Board:
             Pin(pin, Pin.OUT, value=0)
 
     def adc_window(self, cfg):
-        return CAPABILITIES['adc_window_uv']
+        return ADC_WINDOW_UV
 
     def adc(self, cfg):
         return ScaledADC(ADC(Pin(cfg['pin'])), self.vref_uv)

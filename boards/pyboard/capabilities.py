@@ -42,6 +42,12 @@ PWM_FREQ_MAX = 40000
 UARTS = {1: ('X9', 'X10'), 2: ('X3', 'X4'), 3: ('Y9', 'Y10'), 4: ('X1', 'X2'),
          6: ('Y1', 'Y2'), 'vcp': ()}
 WATCHDOG_MAX_MS = 32000         # the independent watchdog's longest timeout
+CONSOLE = 'vcp'                 # the REPL is on the USB VCP: SECoP there means no print
+
+# The ADC's usable input (uV): the STM32 converts 0 V..VDDA linearly and the
+# sensor dividers are ratiometric to the same 3.3 V, so the whole scale; the
+# dividers' margins catch a sensor at a rail.  board.py keeps a copy.
+ADC_WINDOW_UV = (0, 3300000)
 
 # Deploy: a soft reset keeps the USB port; the RTC is the wall clock, so the deploy sets it.
 # Module classes this board adds to the firmware's (class -> its config keys).

@@ -37,8 +37,7 @@ FAULTS = (('none', 0), ('sensor_open', 1), ('sensor_short', 2), ('heater_stuck_o
           ('adc_error', 4), ('control_stall', 5), ('adc_saturation', 6))
 _STALL = 5
 _SATURATION = 6
-# what this board offers; its ADC window is a board setting (adc_window_uv)
-CAPABILITIES = {'console': None, 'watchdog_max_ms': None}
+CONSOLE = None              # as capabilities.py: the output goes to tools/sim.py
 
 
 def fallback_transports(config_path):
@@ -55,7 +54,7 @@ def fallback_transports(config_path):
 
 class Board:
     name = 'sim'
-    capabilities = CAPABILITIES
+    console = CONSOLE
 
     def __init__(self, config):
         self.speed = float(config.get('speed', 1.0))

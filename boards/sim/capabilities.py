@@ -9,7 +9,8 @@ TITLE = 'the simulated board'
 PLATFORM = 'linux'
 NETWORK = True                  # loopback only (tools/sim.py binds 127.0.0.1)
 WIFI = False
-SETTINGS = (('speed', 0.001, 10000, False), ('wrap_in', 0, 6 * 86400, False))
+SETTINGS = (('speed', 0.001, 10000, False), ('wrap_in', 0, 6 * 86400, False),
+            ('adc_ceiling_uv', 0, 5000000, True))
 
 ADC_CHANNELS = ('ambient', 'block')
 ADC_PINS = ()
@@ -23,7 +24,9 @@ TIMERS = None
 RESERVED_TIMERS = {}
 PWM_FREQ_MAX = 1000000
 UARTS = None                    # serial.path: a tty
+CONSOLE = None                  # the node's output goes to tools/sim.py, not to a client
 WATCHDOG_MAX_MS = None
+ADC_WINDOW_UV = None            # a board setting here: board.adc_window_uv (default: full scale)
 
 # Module classes this board adds to the firmware's (class -> its config keys).
 MODULES = {'sim': ()}

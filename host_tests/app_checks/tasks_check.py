@@ -103,7 +103,7 @@ check('the console is silent when it is not the SECoP line', not quiet.quiet)
 
 
 class VcpBoard(board.Board):
-    capabilities = {'console': 'vcp'}
+    console = 'vcp'
 
 
 quiet = app.App({'modules': [], 'serial': {'enabled': True, 'uart': 'vcp'}}, VcpBoard({}))

@@ -92,7 +92,43 @@ async def sntp_timeout():
     silent.close()
 
 
+async def ntp_resolves_once_per_connection():
+    """DNS blocks the event loop: a failed query must not resolve the host again."""
+    resolved = []
+
+    def resolve(host, port):
+        resolved.append(host)
+        return socket.getaddrinfo('127.0.0.1', 9)[0][-1]       # nobody answers there
+
+    class Station:
+        connections = 1
+
+        def connected(self):
+            return True
+
+    board._resolve = resolve
+    b = board.Board({'safe_pins': [25], 'network': NET, 'secrets': 'missing.json'})
+    b.wifi = Station()
+    task = asyncio.create_task(b.sync_time('ntp.example', 3600, 123, retry_s=0.02,
+                                           timeout_ms=30))
+    await asyncio.sleep_ms(400)                 # several failed queries
+    check('NTP host resolved once while queries fail', resolved == ['ntp.example'])
+    b.wifi.connections = 2                      # Wi-Fi reconnected
+    await asyncio.sleep_ms(200)
+    check('NTP host resolved again after a reconnect', len(resolved) == 2)
+    task.cancel()
+
+
+def declarations():
+    window = board.Board({'safe_pins': []}).adc_window
+    check('ADC window at 11 dB', window({'pin': 34}) == (150000, 3100000))
+    check('ADC window per attenuation', window({'pin': 34, 'atten': '0db'})[1] < 1000000)
+    check('no fallback transport without config.json', board.fallback_transports('x') is None)
+
+
 hardware()
+declarations()
 asyncio.run(wifi_and_time())
 asyncio.run(sntp_timeout())
+asyncio.run(ntp_resolves_once_per_connection())
 print('ESP32 OK')

@@ -4,6 +4,7 @@
     .venv/bin/python tools/sim.py [--port N] [--heap SIZE] [--uart PATH|auto]
                                   [--speed X] [--wrap-in S] [--config FILE] [--source]
                                   [--discovery-port N] [--announce-port N] [--state PATH]
+                                  [--raw-config]
 
 Prints exactly one line ``READY [tcp=127.0.0.1:N] [udp=127.0.0.1:M] [uart=PATH]``
 on stdout once the node serves, then runs until Ctrl-C or SIGTERM and leaves

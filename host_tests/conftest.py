@@ -24,6 +24,16 @@ def sim():
     node.stop()
 
 
+@pytest.fixture(scope='module')
+def driving_sim():
+    """A simulated node at 4x speed, for tests whose clients drive the heater: the
+    control step's lease is two periods (1 s simulated), which at 20x is 50 ms of
+    real time, less than a busy machine may keep the node from running."""
+    node = SimNode(speed=4)
+    yield node
+    node.stop()
+
+
 @pytest.fixture
 def client(sim):
     conn = sim.client()

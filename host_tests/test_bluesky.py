@@ -18,12 +18,12 @@ from secop_ophyd.SECoPDevices import SECoPNodeDevice  # noqa: E402
 from helpers import read_value  # noqa: E402
 
 
-def test_move_completes_at_idle_and_count_reads_into_documents(sim, tmp_path):
-    raw = sim.client()
-    raw.ask('change heater:window 2')           # simulated seconds: a short settle
+def test_move_completes_at_idle_and_count_reads_into_documents(driving_sim, tmp_path):
+    raw = driving_sim.client()
+    assert raw.ask('change heater:_window 2').startswith('changed')    # a short settle
     start = read_value(raw, 'heater:value')
     RE = RunEngine({})
-    device = SECoPNodeDevice('127.0.0.1:%d' % sim.port, logdir=str(tmp_path))
+    device = SECoPNodeDevice('127.0.0.1:%d' % driving_sim.port, logdir=str(tmp_path))
     call_in_bluesky_event_loop(device.connect(), timeout=60)
     try:
         target = round(start + 1.0, 1)

@@ -17,15 +17,15 @@ FASTCS_PYTHON = os.path.join(ROOT, '.venv-fastcs', 'bin', 'python')
 DRIVER = os.path.join(ROOT, 'host_tests', 'fastcs_driver.py')
 
 
-def test_fastcs_reads_everything_writes_and_runs_a_command(sim):
+def test_fastcs_reads_everything_writes_and_runs_a_command(driving_sim):
     if not os.access(FASTCS_PYTHON, os.X_OK):
         pytest.skip('no .venv-fastcs: make setup found no Python >= 3.12 (set PY312=...)')
-    raw = sim.client()
+    raw = driving_sim.client()
     try:
         raw.ask('change heater:_maxheaterpower 100')
         assert raw.ask('change heater:target 30').startswith('changed')
         assert read_value(raw, 'heater:status')[0] >= 300           # driving: stop will matter
-        proc = subprocess.run([FASTCS_PYTHON, DRIVER, str(sim.port)], capture_output=True,
+        proc = subprocess.run([FASTCS_PYTHON, DRIVER, str(driving_sim.port)], capture_output=True,
                               text=True, timeout=120)
         assert proc.returncode == 0, proc.stderr[-3000:]
         result = json.loads(proc.stdout.strip().splitlines()[-1])

@@ -577,9 +577,13 @@ def _check_access(ctx):
 
 def _check_watchdog(ctx):
     wdt = _number(ctx, 'config', ctx.config, 'watchdog_ms', 0, integer=True)
-    if not wdt:
-        return
     if ctx.caps.OUTPUT_PINS is None:        # no hardware watchdog to check
+        return
+    if not wdt:
+        if ctx.loops and 'watchdog_ms' not in ctx.config:
+            ctx.add('watchdog_ms missing: a board that drives a heater needs its hardware '
+                    'watchdog, fed only while the control steps run (e.g. 8000; 0 switches '
+                    'it off knowingly)')
         return
     if not ctx.loops:
         ctx.add('watchdog_ms: the watchdog is fed by the control loops and there is none; '

@@ -407,3 +407,10 @@ def test_overtemp_outside_the_sensor_range_or_the_adc_window_is_refused():
         loop(config).update(overtemp=130.0)
     assert_reports(problems('esp32', unreadable), 'overtemp 130.0 reads outside the usable input')
     assert problems('pyboard', unreadable) == []
+
+
+def test_a_heater_board_without_a_watchdog_setting_is_refused():
+    assert_reports(problems('esp32', lambda c: c.pop('watchdog_ms')), 'watchdog_ms missing')
+    assert_reports(problems('pyboard', lambda c: c.pop('watchdog_ms')), 'watchdog_ms missing')
+    assert not any('watchdog' in p for p in problems('pyboard', lambda c: c.update(watchdog_ms=0)))
+    assert not any('watchdog' in p for p in problems('sim', lambda c: c.pop('watchdog_ms', 0)))

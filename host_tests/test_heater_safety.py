@@ -75,6 +75,6 @@ class HeaterSafety(RuleBasedStateMachine):
         self.rig.check()
 
 
-HeaterSafety.TestCase.settings = settings(max_examples=150, stateful_step_count=40,
+HeaterSafety.TestCase.settings = settings(max_examples=300, stateful_step_count=50,
                                           deadline=None)
 TestHeaterSafety = HeaterSafety.TestCase

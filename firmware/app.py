@@ -90,6 +90,7 @@ class App:
         self.store = None
         if node_cfg.get('state'):           # settings kept on flash: restored before serving
             import settings
+            settings.console = self.console
             self.store = settings.Store(str(node_cfg['state']), self.node.modules)
             self.store.restore()
 

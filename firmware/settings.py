@@ -72,8 +72,11 @@ def reset(modules):
         apply(module, param, param.decl.default)
 
 
+console = print     # set by the app: silent where the console is the SECoP line
+
+
 def _log(text):
-    print('settings:', text)
+    console('settings: ' + text)
 
 
 class Store:

@@ -198,7 +198,7 @@ class App:
                 module.poll()
             except Exception as exc:  # a broken poll must not end the others
                 module.log(module, 'error', 'poll failed: %r' % (exc,))
-            await asyncio.sleep_ms(int(module.get('pollinterval') * 1000))
+            await self.board.sleep_ms(int(module.get('pollinterval') * 1000))
 
     async def _control(self, loop):
         """One step per control period.  A step that raises ends the lease at once

@@ -51,3 +51,64 @@ def test_every_module_has_a_docstring():
         if os.path.basename(path) == '__init__.py' and not tree.body:
             continue
         assert ast.get_docstring(tree), os.path.relpath(path, ROOT) + ' has no docstring'
+
+
+TICKS = ('ticks_ms', 'ticks_us', 'ticks_cpu', 'ticks_diff', 'ticks_add')
+TIME_SOURCE = os.path.join('firmware', 'secop', 'clock.py')
+TICK_EMULATOR = os.path.join('boards', 'sim', 'board.py')   # 30-bit ticks from the host's
+
+
+def _name(node):
+    return getattr(node, 'id', None) or getattr(node, 'attr', '')
+
+
+def tick_valued(tree):
+    """Names that hold tick counts: any name with 'tick' or 'now' in it, what is
+    assigned from ``<clock>.read()`` or ``<clock>.ticks``, and what is assigned
+    from those in turn."""
+    names = set()
+    while True:
+        before = len(names)
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Assign):
+                continue
+            value = node.value
+            from_clock = (isinstance(value, ast.Call) and _name(value.func) == 'read'
+                          and 'clock' in _name(getattr(value.func, 'value', None)).lower()) \
+                or (isinstance(value, ast.Attribute) and value.attr == 'ticks') \
+                or _name(value) in names
+            if from_clock:
+                names.update(_name(t) for t in node.targets if _name(t))
+        if len(names) == before:
+            return names
+
+
+def test_one_time_source():
+    """Only secop.clock reads and compares tick counts (they wrap every 2**30 ms):
+    nowhere else a ``time.ticks_*`` call, and no subtraction of a tick count;
+    a real board hands ``time.ticks_ms``/``ticks_diff`` to ``Clock()`` and nothing more."""
+    for path in python_files('firmware', 'boards'):
+        rel = os.path.relpath(path, ROOT)
+        if rel in (TIME_SOURCE, TICK_EMULATOR):
+            continue
+        with open(path) as f:
+            tree = ast.parse(f.read(), path)
+        ticks = tick_valued(tree)
+        handed_over = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and _name(node.func) == 'Clock':
+                handed_over.update(id(arg) for arg in node.args)
+        for node in ast.walk(tree):
+            where = '%s:%d' % (rel, getattr(node, 'lineno', 0))
+            if isinstance(node, ast.Attribute) and node.attr in TICKS:
+                assert id(node) in handed_over, where + ': %s outside secop.clock' % node.attr
+            if isinstance(node, ast.ImportFrom) and node.module in ('time', 'utime'):
+                names = {alias.name for alias in node.names}
+                assert not names & set(TICKS), where + ': imports ticks functions'
+            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Sub):
+                for side in (node.left, node.right):
+                    name = _name(side)
+                    lowered = name.lower()
+                    assert not (name in ticks or 'tick' in lowered or 'now' in lowered), (
+                        where + ': subtracts %s, a tick count: use clock.diff or clock.elapsed'
+                        % name)

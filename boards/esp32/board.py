@@ -77,9 +77,6 @@ class Board:
 
     # --- time ---------------------------------------------------------------
 
-    def monotonic_ms(self):
-        return time.ticks_ms()
-
     async def sleep_ms(self, ms):
         await asyncio.sleep_ms(ms)
 
@@ -196,8 +193,7 @@ async def sntp_query(address, timeout_ms=2000):
         request = bytearray(48)
         request[0] = 0x1B                        # version 3, client mode
         sock.sendto(request, address)
-        start = time.ticks_ms()
-        while time.ticks_diff(time.ticks_ms(), start) < timeout_ms:
+        for _ in range(timeout_ms // 20):        # counted waits: no tick arithmetic here
             try:
                 reply = sock.recv(48)
             except OSError:                      # EAGAIN: nothing yet
@@ -296,8 +292,7 @@ class Wifi:
         except OSError as exc:
             _log('wifi: connect failed: %r' % (exc,))
             return False
-        start = time.ticks_ms()
-        while time.ticks_diff(time.ticks_ms(), start) < self.timeout_ms:
+        for _ in range(self.timeout_ms // 250):     # counted waits: no tick arithmetic
             await asyncio.sleep_ms(250)
             if sta.isconnected():
                 self.connections += 1

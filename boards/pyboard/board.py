@@ -49,9 +49,6 @@ class Board:
 
     # --- time ---------------------------------------------------------------
 
-    def monotonic_ms(self):
-        return time.ticks_ms()
-
     async def sleep_ms(self, ms):
         await asyncio.sleep_ms(ms)
 

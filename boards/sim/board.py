@@ -96,9 +96,6 @@ class Board:
     def ticks_diff(later, earlier):
         return (later - earlier + _TICKS_PERIOD // 2) % _TICKS_PERIOD - _TICKS_PERIOD // 2
 
-    def monotonic_ms(self):
-        return self.elapsed_ms()
-
     async def sleep_ms(self, ms):
         await asyncio.sleep_ms(max(1, int(ms / self.speed)))
 

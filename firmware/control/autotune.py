@@ -1,9 +1,12 @@
 """Relay-feedback autotune (Astrom-Hagglund) for the temperature loop.
 
     tuner = RelayTuner(target, max_power, amplitude=None, cycles=4, start_power=0.0)
-    power = tuner.update(now_ms, temp)   # every control period; TuneFailed on failure
+    power = tuner.update(t_ms, temp)     # every control period; TuneFailed on failure
     tuner.stage()                        # 'measuring noise', 'heating to target', 'cycle 2 of 4'
     tuner.result                         # a dict once finished, else None
+
+``t_ms`` counts milliseconds since the tune began (``clock.elapsed(started)``
+in the loop), not ticks: tick counts wrap, and only secop.clock compares them.
 
 Pure logic: the loop feeds it measurements and sends the power it asks for
 through the same output (and interlock) as the PID.  Imported only while a
@@ -79,10 +82,10 @@ class RelayTuner:
         self._switch_ms = None      # the last switch of the relay
         self._switched = None       # the first switch: the approach is over
         self._cycle = 0             # completed cycles
-        self._cycle_start = None    # time of the switch to high that began the cycle
+        self._cycle_began = None    # time of the switch to high that began the cycle
         self._peak = self._trough = target
         self._energy = 0.0          # W ms over the present cycle
-        self._last_ms = None
+        self._previous_ms = None
         self._power = self._start_power
         self._measured = []         # (period ms, amplitude K, relay amplitude W) per cycle
 
@@ -91,7 +94,7 @@ class RelayTuner:
     def stage(self):
         if self._measuring:
             return 'measuring noise'
-        if self._cycle_start is None and self._switched is None:
+        if self._cycle_began is None and self._switched is None:
             return 'heating to target' if self._high else 'cooling to target'
         return 'cycle %d of %d' % (min(self._cycle + 1, self.cycles), self.cycles)
 
@@ -102,14 +105,14 @@ class RelayTuner:
 
     # --- one control period ---------------------------------------------------
 
-    def update(self, now_ms, temp):
+    def update(self, t_ms, temp):
         """The power (W) for the next period."""
-        if self._last_ms is not None:
-            self._energy += self._power * (now_ms - self._last_ms)
-        self._last_ms = now_ms
+        if self._previous_ms is not None:
+            self._energy += self._power * (t_ms - self._previous_ms)
+        self._previous_ms = t_ms
         if self._measuring:
-            return self._measure_noise(now_ms, temp)
-        if self._switch_ms is not None and now_ms - self._switch_ms > self.limit_ms:
+            return self._measure_noise(t_ms, temp)
+        if self._switch_ms is not None and t_ms - self._switch_ms > self.limit_ms:
             raise TuneFailed('no oscillation: the value did not cross %.3g within %d s'
                              % (self.target, self.limit_ms // 1000))
         self._peak = max(self._peak, temp)
@@ -117,23 +120,23 @@ class RelayTuner:
         h = self.hysteresis
         if self._high and temp > self.target + h:
             self._high = False
-            self._switch(now_ms)
+            self._switch(t_ms)
         elif not self._high and temp < self.target - h:
             self._high = True
-            self._switch(now_ms)
-            self._begin_cycle(now_ms)
+            self._switch(t_ms)
+            self._begin_cycle(t_ms)
         if self.result is not None:
             return self._power
         high, low, _ = self._levels()
         self._power = high if self._high else low
         return self._power
 
-    def _switch(self, now_ms):
-        self._switch_ms = now_ms
+    def _switch(self, t_ms):
+        self._switch_ms = t_ms
         if self._switched is None:
-            self._switched = now_ms
+            self._switched = t_ms
 
-    def _measure_noise(self, now_ms, temp):
+    def _measure_noise(self, t_ms, temp):
         samples = self._samples
         samples.append(temp)
         if len(samples) >= NOISE_SAMPLES:
@@ -148,13 +151,13 @@ class RelayTuner:
             self._measuring = False
             self._samples = []
             self._high = temp < self.target
-            self._switch_ms = now_ms
+            self._switch_ms = t_ms
             self._power = self._levels()[0] if self._high else 0.0
         return self._power
 
-    def _begin_cycle(self, now_ms):
-        if self._cycle_start is not None:
-            period = now_ms - self._cycle_start
+    def _begin_cycle(self, t_ms):
+        if self._cycle_began is not None:
+            period = t_ms - self._cycle_began
             d = self._levels()[2]
             self._measured.append((period, (self._peak - self._trough) / 2, d))
             self._bias = min(max(self._energy / period, 0.0), self.max_power)
@@ -165,7 +168,7 @@ class RelayTuner:
             if self._cycle >= self.cycles:
                 self._finish()
                 return
-        self._cycle_start = now_ms
+        self._cycle_began = t_ms
         self._energy = 0.0
         self._peak = self._trough = self.target
 

@@ -15,7 +15,6 @@ up and then every ``interval`` seconds if that is set; nothing by default.
 import asyncio
 import json
 import socket
-import time
 
 MAX_PACKET = 508
 _REQUEST_SIZE = 512         # a longer datagram is cut, fails to parse and is ignored
@@ -75,15 +74,16 @@ def _readable(sock):
 class Discovery:
     """Answers discovery requests on one socket; optionally announces."""
 
-    def __init__(self, sock, packet):
+    def __init__(self, sock, packet, clock):
         self.sock = sock
         self.packet = packet
+        self.clock = clock          # the node's time source (secop.clock)
         self.replies = 0
         self.ignored = 0
 
     async def answer(self):
-        sock = self.sock
-        window_start = time.ticks_ms()
+        sock, clock = self.sock, self.clock
+        window_start = clock.read()
         in_window = 0
         while True:
             await _readable(sock)  # type: ignore
@@ -94,8 +94,8 @@ class Discovery:
             if not is_discover(data):
                 self.ignored += 1
                 continue
-            now = time.ticks_ms()
-            if time.ticks_diff(now, window_start) >= 1000:
+            now = clock.read()
+            if clock.diff(now, window_start) >= 1000:
                 window_start, in_window = now, 0
             if in_window >= _REPLIES_PER_SECOND:
                 self.ignored += 1
@@ -138,7 +138,7 @@ def start(node, tcp_port, cfg, board):
     except OSError as exc:
         print('discovery: cannot listen on %s:%d: %r' % (host, port, exc))
         return None
-    service = Discovery(sock, node_packet(node, tcp_port))
+    service = Discovery(sock, node_packet(node, tcp_port), node.clock)
     asyncio.create_task(service.answer())
     announce = cfg.get('announce')
     if announce:

@@ -44,33 +44,40 @@ def node():
     sim = SimNode('--wrap-in', str(WRAP_S), speed=SPEED)
     conn = sim.client()
     try:
-        start = uptime(conn)
-        assert start < WRAP_S - LEAD_S - 2, 'booted too late to start before the wrap'
-        until(conn, lambda code: False, WRAP_S - LEAD_S - start)     # wait in simulated time
+        assert uptime(conn) < WRAP_S - LEAD_S - 2, 'booted too late to start before the wrap'
         yield conn
     finally:
         conn.close()
         sim.stop()
 
 
-def drive(conn, **settings):
+def wait_until(conn, uptime_s):
+    until(conn, lambda code: False, uptime_s - uptime(conn))
+
+
+def change(conn, **settings):
     for name, value in settings.items():
         assert conn.ask('change heater:%s %s' % (name, value)).startswith('changed ')
-    target = read_value(conn, 'heater:value') + 0.3
-    assert conn.ask('change heater:target %.3f' % target).startswith('changed ')
-    return uptime(conn)
 
 
 def test_settle_window_ends_after_the_wrap(node):
-    started = drive(node, _tolerance=5, _window=2 * LEAD_S, _timeout=0)
-    assert started < WRAP_S, 'the drive must start before the wrap'
+    # the block has been still since boot: a target at its value is at target once the
+    # window, counted from when the value entered the band, has passed: after the wrap
+    change(node, _tolerance=0.5)
+    wait_until(node, WRAP_S - LEAD_S)
+    change(node, _window=WRAP_S + 4, target='%.3f' % read_value(node, 'heater:value'))
+    started = uptime(node)
+    assert started < WRAP_S and read_value(node, 'heater:status')[0] != 100
     code, now = until(node, lambda code: code == 100, 4 * LEAD_S)
     assert code == 100, 'still %d at uptime %.1f s: the window never ended' % (code, now)
-    assert now > WRAP_S and now - started < 2 * LEAD_S + 3 * PERIOD_S + 1
+    assert WRAP_S < now < WRAP_S + 4 + LEAD_S + 3 * PERIOD_S
 
 
 def test_timeout_fires_after_the_wrap(node):
-    started = drive(node, _maxheaterpower=0, _tolerance=0.001, _timeout=2 * LEAD_S)
+    change(node, _maxheaterpower=0, _tolerance=0.001, _timeout=2 * LEAD_S)
+    wait_until(node, WRAP_S - LEAD_S)
+    change(node, target='%.3f' % (read_value(node, 'heater:value') + 0.3))
+    started = uptime(node)
     assert started < WRAP_S
     code, now = until(node, lambda code: code == 200, 4 * LEAD_S)
     assert code == 200, 'no WARN by uptime %.1f s: _timeout did not fire' % now
@@ -78,6 +85,7 @@ def test_timeout_fires_after_the_wrap(node):
 
 
 def test_uptime_counts_on_across_the_wrap(node):
+    wait_until(node, WRAP_S - LEAD_S)
     before = uptime(node)
     until(node, lambda code: False, 2 * LEAD_S)
     after = uptime(node)

@@ -19,9 +19,15 @@ from helpers import SimNode  # noqa: E402
 @pytest.fixture(scope='module')
 def sim():
     """One simulated node for a test module, at 20x speed."""
-    node = SimNode(speed=20)
-    yield node
-    node.stop()
+    with SimNode(speed=20) as node:
+        yield node
+
+
+@pytest.fixture(scope='module')
+def serial_sim():
+    """One simulated node with a serial line (a pty pair) for a test module, at 20x speed."""
+    with SimNode(uart=True, speed=20) as node:
+        yield node
 
 
 @pytest.fixture(scope='module')
@@ -36,6 +42,5 @@ def driving_sim():
 
 @pytest.fixture
 def client(sim):
-    conn = sim.client()
-    yield conn
-    conn.close()
+    with sim.client() as conn:
+        yield conn

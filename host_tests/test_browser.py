@@ -51,9 +51,8 @@ def browser():
 
 @pytest.fixture(scope='module')
 def node():
-    sim = SimNode(speed=20)
-    yield sim
-    sim.stop()
+    with SimNode(speed=20) as sim:
+        yield sim
 
 
 def read_value(client, spec):

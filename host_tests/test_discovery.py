@@ -49,9 +49,8 @@ def node(tmp_path_factory):
     config['node']['description'] = LONG_DESCRIPTION
     path = tmp_path_factory.mktemp('discovery') / 'config.json'
     path.write_text(json.dumps(config))
-    sim = SimNode(config=str(path))
-    yield sim
-    sim.stop()
+    with SimNode(config=str(path)) as sim:
+        yield sim
 
 
 def test_reply_decodes_with_frappy_scan(node):

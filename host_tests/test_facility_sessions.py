@@ -28,9 +28,8 @@ def node(tmp_path_factory):
     config.pop('discovery', None)
     path = tmp_path_factory.mktemp('idle') / 'config.json'
     path.write_text(json.dumps(config))
-    sim = SimNode(speed=SPEED, config=str(path))
-    yield sim
-    sim.stop()
+    with SimNode(speed=SPEED, config=str(path)) as sim:
+        yield sim
 
 
 def sim_time(line):

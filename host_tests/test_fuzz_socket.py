@@ -35,9 +35,8 @@ CLASSES = ('ProtocolError', 'NoSuchModule', 'NoSuchParameter', 'NoSuchCommand', 
 
 @pytest.fixture(scope='module')
 def node():
-    sim = SimNode(speed=10)
-    yield sim
-    sim.stop()
+    with SimNode(speed=10) as sim:
+        yield sim
 
 
 @pytest.fixture(scope='module')

@@ -39,9 +39,8 @@ def node():
     stuffing tests the node chews for seconds on megabytes of requests that
     the kernel buffered for it, and its heap is churned; the next test must
     not depend on that."""
-    sim = SimNode(speed=10)
-    yield sim
-    sim.stop()
+    with SimNode(speed=10) as sim:
+        yield sim
 
 
 @pytest.fixture(autouse=True)
@@ -143,6 +142,13 @@ def stuff(sock, data, seconds):
 
 
 # --- client limit -----------------------------------------------------------
+
+@pytest.fixture
+def probe(node):
+    """A connection that watches the node while a test misbehaves on others."""
+    with node.client() as conn:
+        yield conn
+
 
 def test_idle_connections_beyond_the_limit_are_refused(node):
     baseline = open_fds(node)
@@ -281,54 +287,42 @@ def read_until(sock, marker, seconds):
 # --- broken connections -------------------------------------------------------
 
 @pytest.mark.parametrize('hangup', [socket.socket.close, reset], ids=['close', 'reset'])
-def test_half_lines_then_gone(node, hangup):
-    probe = node.client()
-    try:
-        target = value(probe, 'heater:target')
-        for partial in (b'read heater:va', b'change heater:target 3', b'x' * 1000,
-                        b'change heater:target ' + b'1' * 5000, b'\xff\xfe' * 100):
-            sock = connect(node)
-            sock.sendall(partial)
-            time.sleep(0.05)
-            hangup(sock)
-        assert wait_for(lambda: clients(probe) == 1, 5)
-        assert value(probe, 'heater:target') == target      # nothing half-done was run
-        # a new connection starts with an empty line buffer
-        conn = node.client()
-        assert conn.ask('lue') == 'error_lue  ["ProtocolError","unknown action lue",{}]'
-        conn.close()
-    finally:
-        probe.close()
+def test_half_lines_then_gone(node, probe, hangup):
+    target = value(probe, 'heater:target')
+    for partial in (b'read heater:va', b'change heater:target 3', b'x' * 1000,
+                    b'change heater:target ' + b'1' * 5000, b'\xff\xfe' * 100):
+        sock = connect(node)
+        sock.sendall(partial)
+        time.sleep(0.05)
+        hangup(sock)
+    assert wait_for(lambda: clients(probe) == 1, 5)
+    assert value(probe, 'heater:target') == target      # nothing half-done was run
+    # a new connection starts with an empty line buffer
+    conn = node.client()
+    assert conn.ask('lue') == 'error_lue  ["ProtocolError","unknown action lue",{}]'
+    conn.close()
 
 
-def test_reset_in_the_middle_of_describing(node):
-    probe = node.client()
-    try:
-        for i in range(20):
-            sock = connect(node, rcvbuf=2048)
-            sock.sendall(b'describe\n' * 3 + (b'activate\n' if i % 2 else b''))
-            assert sock.recv(200).startswith(b'describing . {')
-            reset(sock)
-        assert wait_for(lambda: clients(probe) == 1, 5)
-        assert served(node)
-        desc = probe.ask('describe')
-        assert json.loads(desc.split(' ', 2)[2])['equipment_id']
-    finally:
-        probe.close()
+def test_reset_in_the_middle_of_describing(node, probe):
+    for i in range(20):
+        sock = connect(node, rcvbuf=2048)
+        sock.sendall(b'describe\n' * 3 + (b'activate\n' if i % 2 else b''))
+        assert sock.recv(200).startswith(b'describing . {')
+        reset(sock)
+    assert wait_for(lambda: clients(probe) == 1, 5)
+    assert served(node)
+    desc = probe.ask('describe')
+    assert json.loads(desc.split(' ', 2)[2])['equipment_id']
 
 
-def test_reset_while_the_node_is_blocked_writing(node):
-    probe = node.client()
-    try:
-        for _ in range(3):
-            sock = connect(node, rcvbuf=4096)
-            sock.sendall(b'activate\n')
-            assert stuff(sock, b'ping ' + b'y' * 200 + b'\n', 5) > 20000
-            reset(sock)
-        assert wait_for(lambda: clients(probe) == 1, 5)
-        assert max(ping_times(probe, 10)) < 0.5
-    finally:
-        probe.close()
+def test_reset_while_the_node_is_blocked_writing(node, probe):
+    for _ in range(3):
+        sock = connect(node, rcvbuf=4096)
+        sock.sendall(b'activate\n')
+        assert stuff(sock, b'ping ' + b'y' * 200 + b'\n', 5) > 20000
+        reset(sock)
+    assert wait_for(lambda: clients(probe) == 1, 5)
+    assert max(ping_times(probe, 10)) < 0.5
 
 
 # --- connection storm ---------------------------------------------------------
@@ -357,32 +351,28 @@ def _storm_cycle(sim, kind):
     return 0
 
 
-def test_connection_storm(node):
-    probe = node.client()
-    try:
-        for i in range(50):                                 # warm-up: first-use allocations
-            _storm_cycle(node, i % 5)
-        assert wait_for(lambda: clients(probe) == 1, 5)
-        fds = open_fds(node)
-        baseline = heap(probe)
-        refused = 0
-        done = 0
-        deadline = time.monotonic() + 60
-        while done < 1000 and time.monotonic() < deadline:
-            refused += _storm_cycle(node, done % 5)
-            done += 1
-            # the listen backlog is 5: without a pause the kernel drops SYNs
-            # and every few connects waits a 1 s retransmission
-            time.sleep(0.001)
-        assert done == 1000
-        assert refused < 50, refused
-        assert wait_for(lambda: clients(probe) == 1, 5)
-        assert wait_for(lambda: open_fds(node) == fds, 5)
-        after = settled_heap(node, probe, baseline)
-        assert after - baseline < 2048, (baseline, after)
-        assert max(ping_times(probe, 10)) < 0.5
-    finally:
-        probe.close()
+def test_connection_storm(node, probe):
+    for i in range(50):                                 # warm-up: first-use allocations
+        _storm_cycle(node, i % 5)
+    assert wait_for(lambda: clients(probe) == 1, 5)
+    fds = open_fds(node)
+    baseline = heap(probe)
+    refused = 0
+    done = 0
+    deadline = time.monotonic() + 60
+    while done < 1000 and time.monotonic() < deadline:
+        refused += _storm_cycle(node, done % 5)
+        done += 1
+        # the listen backlog is 5: without a pause the kernel drops SYNs
+        # and every few connects waits a 1 s retransmission
+        time.sleep(0.001)
+    assert done == 1000
+    assert refused < 50, refused
+    assert wait_for(lambda: clients(probe) == 1, 5)
+    assert wait_for(lambda: open_fds(node) == fds, 5)
+    after = settled_heap(node, probe, baseline)
+    assert after - baseline < 2048, (baseline, after)
+    assert max(ping_times(probe, 10)) < 0.5
 
 
 # --- serial line ----------------------------------------------------------------

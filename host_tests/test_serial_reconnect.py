@@ -12,10 +12,7 @@ import sys
 import time
 import tty
 
-import pytest
 from frappy.client import SecopClient
-
-from helpers import SimNode
 
 IDN = b'ISSE&SINE2020,SECoP,V2019-09-16,v1.1'
 
@@ -27,13 +24,6 @@ client.connect(try_period=0)        # *IDN?, describe, activate: then the node s
 print(client.secop_version, client.getParameter('heater', 'value', trycache=False).value)
 client.disconnect()                 # frappy closes the port without deactivate
 '''
-
-
-@pytest.fixture(scope='module')
-def serial_node():
-    node = SimNode('--uart', 'auto', speed=20)
-    yield node
-    node.stop()
 
 
 def open_line(path):
@@ -52,10 +42,10 @@ def read_lines(fd, count, seconds=10):
     return data.split(b'\n')[:count]
 
 
-def test_first_line_after_idn_100_of_100(serial_node):
+def test_first_line_after_idn_100_of_100(serial_sim):
     good = 0
     for cycle in range(100):
-        fd = open_line(serial_node.uart)
+        fd = open_line(serial_sim.uart)
         try:
             os.write(fd, b'*IDN?\n')
             first = read_lines(fd, 1)[0]
@@ -71,10 +61,10 @@ def test_first_line_after_idn_100_of_100(serial_node):
     assert good == 100
 
 
-def test_20_frappy_processes_reconnect_while_the_node_streams(serial_node):
+def test_20_frappy_processes_reconnect_while_the_node_streams(serial_sim):
     outcomes = []
     for _ in range(20):
-        proc = subprocess.run([sys.executable, '-c', FRAPPY_ONCE, serial_node.uart],
+        proc = subprocess.run([sys.executable, '-c', FRAPPY_ONCE, serial_sim.uart],
                               capture_output=True, text=True, timeout=60)
         # frappy prints "<equipment_id> ready" first
         outcomes.append(proc.returncode == 0 and '\n%s ' % IDN.decode() in proc.stdout
@@ -82,8 +72,8 @@ def test_20_frappy_processes_reconnect_while_the_node_streams(serial_node):
     assert outcomes == [True] * 20
 
 
-def test_listening_serial_client_keeps_its_updates(serial_node):
-    client = SecopClient('serial://%s?baudrate=115200' % serial_node.uart)
+def test_listening_serial_client_keeps_its_updates(serial_sim):
+    client = SecopClient('serial://%s?baudrate=115200' % serial_sim.uart)
     values = []
     client.register_callback(('heater', 'value'),
                              updateEvent=lambda m, p, v, t, e: values.append(t))

@@ -22,9 +22,8 @@ def node(tmp_path_factory):
     heater.update(t_max=35.0, overtemp=40.0, window=3.0)   # trips within seconds
     path = tmp_path_factory.mktemp('faults') / 'config.json'
     path.write_text(json.dumps(config))
-    sim = SimNode(speed=SPEED, config=str(path))
-    yield sim
-    sim.stop()
+    with SimNode(speed=SPEED, config=str(path)) as sim:
+        yield sim
 
 
 class Watcher:

@@ -10,15 +10,6 @@ import threading
 import pytest
 from frappy.client import SecopClient
 
-from helpers import SimNode
-
-
-@pytest.fixture(scope='module')
-def serial_sim():
-    node = SimNode('--uart', 'auto', speed=20)
-    yield node
-    node.stop()
-
 
 def _exercise(client):
     client.connect(try_period=0)

@@ -14,9 +14,8 @@ from helpers import LineClient, SimNode
 
 @pytest.fixture(scope='module')
 def node():
-    sim = SimNode()
-    yield sim
-    sim.stop()
+    with SimNode() as sim:
+        yield sim
 
 
 def mem_alloc(conn):

@@ -28,9 +28,8 @@ def node(tmp_path_factory):
     config['tcp']['idle_timeout'] = 3
     path = tmp_path_factory.mktemp('web') / 'config.json'
     path.write_text(json.dumps(config))
-    sim = SimNode(config=str(path), speed=10)
-    yield sim
-    sim.stop()
+    with SimNode(config=str(path), speed=10) as sim:
+        yield sim
 
 
 def http_get(port, request, timeout=10):

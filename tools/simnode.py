@@ -136,6 +136,12 @@ class SimNode:
         self._errors.flush()
         return code
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
 
 class LineStream:
     """SECoP lines over a byte stream; subclasses give ``write`` and ``read_some``.
@@ -178,6 +184,12 @@ class LineStream:
 
     def ask(self, line):
         return self.request(line)[0]
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
 
 class LineClient(LineStream):

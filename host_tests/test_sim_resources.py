@@ -9,7 +9,7 @@ import pytest
 
 from frappy.client import SecopClient
 
-from helpers import LineClient, SimNode
+from helpers import LineClient, SimNode, heap, settled_heap
 
 
 @pytest.fixture(scope='module')
@@ -116,20 +116,21 @@ def test_client_that_never_reads(node):
         probe.close()
 
 
+def churn(node, cycles):
+    """Connect and close ``cycles`` times; every other connection activates.  One
+    answered request per connection paces the churn to the node's accept loop
+    (without it the listen backlog overflows and SYN retries cost a second each)."""
+    for i in range(cycles):
+        with LineClient(('127.0.0.1', node.port)) as conn:
+            assert conn.ask('activate' if i % 2 else 'ping').split(' ')[0] in ('active', 'pong')
+
+
 def test_connect_disconnect_cycles_leave_the_heap(node):
     probe = node.client()
-    for _ in range(20):                  # warm up: first-use allocations
-        LineClient(('127.0.0.1', node.port)).close()
-    time.sleep(0.3)
-    before = mem_alloc(probe)
-    for i in range(200):
-        # one answered request per connection paces the churn to the node's accept loop
-        # (without it the listen backlog overflows and SYN retries cost a second each)
-        conn = LineClient(('127.0.0.1', node.port))
-        assert conn.ask('activate' if i % 2 else 'ping').split(' ')[0] in ('active', 'pong')
-        conn.close()
-    time.sleep(0.5)
-    after = mem_alloc(probe)
+    churn(node, 20)                      # warm up: first-use allocations
+    before = heap(probe)
+    churn(node, 200)
+    after = settled_heap(node, probe, before, limit=1024)
     assert after - before < 1024, (before, after)      # no growth (it may shrink)
     assert json.loads(probe.ask('read system:_clients').split(' ', 2)[2])[0] == 1
     probe.close()

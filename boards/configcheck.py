@@ -21,11 +21,12 @@ board it cost more heap than the node's own modules (11.6 KB of .mpy, a
 (``app.guard``).  The rules stay MicroPython-compatible all the same.
 """
 
+import registry
 from control import sensors
 
 TOP_LEVEL = ('node', 'tcp', 'discovery', 'serial', 'access', 'max_line', 'watchdog_ms', 'board',
              'modules')
-MODULE_CLASSES = ('temperature', 'loop', 'heater', 'system')
+MODULE_CLASSES = tuple(registry.MODULES)      # the firmware's module classes, by name
 MAX_CLIENTS = 8
 PLACEHOLDERS = ('YOUR-SSID',)   # in the committed templates: to be replaced before a deploy
 
@@ -362,8 +363,9 @@ def _check_modules(ctx):
             ctx.add('%s: unknown module class %r (known on %s: %s)'
                     % (where, kind, ctx.board, ', '.join(classes)))
             continue
-        keys = _CLASS_KEYS[kind] if kind in _CLASS_KEYS else ctx.caps.MODULES[kind]
-        _known_keys(ctx, where, cfg, _MODULE_KEYS + keys)
+        keys = _CLASS_KEYS.get(kind, ctx.caps.MODULES.get(kind))
+        if keys is not None:                # a class that declares its keys
+            _known_keys(ctx, where, cfg, _MODULE_KEYS + keys)
         if kind in ('temperature', 'loop'):
             sensor = _check_sensor(ctx, where, cfg)
             if kind == 'loop':

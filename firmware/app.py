@@ -11,7 +11,8 @@ A config.json that cannot be read at all gives a minimal node (no heater)
 whose description and status say what is wrong, on the transports the board
 offers for that case (``fallback_transports``).
 
-Every task is supervised: an exception is logged (SECoP ``log`` and the
+Module classes and transports come from ``registry`` by name and are imported
+only when the config uses them.  Every task is supervised: an exception is logged (SECoP ``log`` and the
 console) and the task restarts after a back-off.  Each loop's heater is
 behind its interlock (``control.interlock``); one watch task checks them every
 half control period and feeds the hardware watchdog only while every control
@@ -22,17 +23,10 @@ import asyncio
 import gc
 import json
 
-from control import sensors
-from control.interlock import Interlock
-from modules.heater import HeaterModule
-from modules.loop import TemperatureLoop
-from modules.system import System
-from modules.temperature import TemperatureSensor, Thermometer
+import registry
 from secop.errors import SECoPError
 from secop.module import ERROR, Readable
 from secop.node import Node
-from transport.serial import serve_serial
-from transport.tcp import TcpServer
 
 FIRMWARE = 'secop-micropython 0.1.0'
 _RESTART_MIN_MS = 1000      # back-off of a task that failed: doubles up to the max
@@ -72,7 +66,7 @@ class App:
             try:
                 if mine:
                     raise ValueError(mine[0])
-                modules.append(self._module(cfg, modules))
+                modules.append(self.build(cfg, modules))
             except (KeyError, ValueError, TypeError) as exc:
                 modules.append(ConfigError(name, self.clock, _describe_config_error(exc)))
         if broken:
@@ -94,57 +88,47 @@ class App:
             self.store = settings.Store(str(node_cfg['state']), self.node.modules)
             self.store.restore()
 
-    def _module(self, cfg, built):
+    def build(self, cfg, built):
+        """The module of one config entry, by its class (see registry)."""
         kind = cfg['class']
-        name = cfg['name']
-        description = cfg.get('description', name)
-        props = {}
-        for key in ('group', 'visibility', 'meaning', 'implementor'):
-            if key in cfg:
-                props[key] = cfg[key]
-        clock = self.clock
-        if kind == 'temperature':
-            return TemperatureSensor(name, description, clock, self._thermometer(cfg), **props)
-        if kind == 'loop':
-            heater = cfg['heater']
-            interlock = Interlock(self.board.pwm(heater), heater['rated_power'],
-                                  int(cfg.get('period', 1.0) * 1000), clock)
-            gains = cfg.get('pid', (30.0, 0.5, 60.0))
-            loop = TemperatureLoop(
-                name, description, clock, self._thermometer(cfg), interlock,
-                t_min=cfg.get('t_min', -50.0), t_max=cfg.get('t_max', 200.0),
-                overtemp=cfg.get('overtemp'), gains=(gains[0], gains[1], gains[2]),
-                tolerance=cfg.get('tolerance', 0.1), window=cfg.get('window', 30.0),
-                timeout=cfg.get('timeout', 900.0), ramp=cfg.get('ramp', 0.0),
-                i_band=cfg.get('i_band', 0.0), **props)
-            self.loops.append(loop)
-            return loop
-        if kind == 'heater':
-            loop = _find(built, cfg['loop'])
-            if not isinstance(loop, TemperatureLoop):
-                raise ValueError('%s is not a working temperature loop' % cfg['loop'])
-            return HeaterModule(name, description, clock, loop, **props)
-        if kind == 'system':
-            return System(name, description, clock, self._clients, self.board.reset_cause(),
-                          self._dropped, self._reset_settings, **props)
-        module = self.board.module(kind, cfg, clock)
+        loader = registry.MODULES.get(kind)
+        if loader is not None:
+            return loader()(self, cfg, built)
+        module = self.board.module(kind, cfg, self.clock)
         if module is None:
             raise ValueError('unknown module class %r' % kind)
         return module
 
-    def _thermometer(self, cfg):
+    def common(self, cfg):
+        """(name, description, SECoP properties) of a module's config entry."""
+        props = {}
+        for key in ('group', 'visibility', 'meaning', 'implementor'):
+            if key in cfg:
+                props[key] = cfg[key]
+        return cfg['name'], cfg.get('description', cfg['name']), props
+
+    def thermometer(self, cfg):
+        from control import sensors
+        from modules.temperature import Thermometer
         board = self.board
         sensor = sensors.from_config(cfg['sensor'], board.vref_uv)
         return Thermometer(board.adc(cfg['adc']), sensor, cfg.get('samples', 16),
                            board.adc_window(cfg['adc']))
 
-    def _clients(self):
+    @staticmethod
+    def find(modules, name):
+        for module in modules:
+            if module.name == name:
+                return module
+        raise ValueError('no module %r to refer to' % name)
+
+    def clients(self):
         return len(self.node.sessions) if self.node else 0
 
-    def _dropped(self):
+    def dropped(self):
         return self.node.dropped if self.node else 0
 
-    def _reset_settings(self):
+    def reset_settings(self):
         import settings
         node = self.node
         assert node is not None     # commands arrive only once the node serves
@@ -188,7 +172,7 @@ class App:
             await board.sleep_ms(delay)
             delay = min(2 * delay, _RESTART_MAX_MS)
 
-    def _start(self, name, factory):
+    def start_task(self, name, factory):
         asyncio.create_task(self._supervise(name, factory))
 
     async def _poll(self, module):
@@ -235,47 +219,29 @@ class App:
         node = self.node
         assert node is not None     # built in __init__; narrows the type for pyright
         config = self.config
-        max_line = config.get('max_line', 1024)
-        tcp = config.get('tcp', {})
         served = []
-        if tcp.get('enabled', True):
-            self.tcp = TcpServer(self.node, tcp.get('bind', '0.0.0.0'), tcp.get('port', 10767),
-                                 tcp.get('max_clients', 8), max_line, tcp.get('idle_timeout', 0))
-            await self.tcp.start()
-            served.append('tcp=%s:%d' % (self.tcp.host, self.tcp.port))
-            discovery = config.get('discovery', {})
-            if discovery.get('enabled', False):
-                from transport import discovery as udp      # lazy: only when enabled
-                served.append(udp.start(node, self.tcp.port, discovery, self.board) or 'udp=off')
-        serial = config.get('serial', {})
-        if serial.get('enabled', False):
-            self._start('serial', lambda: serve_serial(
-                node, lambda: self.board.open_serial(serial), max_line,
-                present=self.board.serial_presence(serial)))
-            served.append('uart=%s' % serial.get('path', serial.get('uart', '')))
+        for section, default, loader in registry.TRANSPORTS:
+            cfg = config.get(section, {})
+            if cfg.get('enabled', default):
+                what = await loader()(self, cfg)
+                if what:
+                    served.append(what)
         for module in node.modules:
             if module not in self.loops:
-                self._start('poll ' + module.name, lambda m=module: self._poll(m))
+                self.start_task('poll ' + module.name, lambda m=module: self._poll(m))
         watchdog = self.board.watchdog(config.get('watchdog_ms', 0))
         for loop in self.loops:
-            self._start('control ' + loop.name, lambda lp=loop: self._control(lp))
-        self._start('watch', lambda: self._watch(watchdog))
+            self.start_task('control ' + loop.name, lambda lp=loop: self._control(lp))
+        self.start_task('watch', lambda: self._watch(watchdog))
         for name, factory in self.board.tasks(node):
-            self._start(name, factory)
+            self.start_task(name, factory)
         store = self.store
         if store is not None:
-            self._start('settings', lambda: store.run(self.board.sleep_ms))
+            self.start_task('settings', lambda: store.run(self.board.sleep_ms))
         gc.collect()
         self.console('SECoP node serving ' + ' '.join(served))
         while True:
             await asyncio.sleep(3600)
-
-
-def _find(modules, name):
-    for module in modules:
-        if module.name == name:
-            return module
-    raise ValueError('no module %r to refer to' % name)
 
 
 def _find_or(modules, name, default):

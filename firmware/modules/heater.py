@@ -14,6 +14,16 @@ from secop.errors import SECoPError
 from secop.module import ERROR, IDLE, Parameter, Writable, declare
 
 
+def build(app, cfg, built):
+    """The config class ``heater`` (see registry): manual power of a loop's heater."""
+    from modules.loop import TemperatureLoop
+    name, description, props = app.common(cfg)
+    loop = app.find(built, cfg['loop'])
+    if not isinstance(loop, TemperatureLoop):
+        raise ValueError('%s is not a working temperature loop' % cfg['loop'])
+    return HeaterModule(name, description, app.clock, loop, **props)
+
+
 class HeaterModule(Writable):
     """Manual heater power (W); ``controlled_by`` and ``control_active`` tell who
     is in charge (SECoP 1.1 coupled modules)."""

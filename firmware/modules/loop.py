@@ -25,6 +25,25 @@ from secop.module import (BUSY, ERROR, IDLE, RAMPING, STABILIZING, WARN, Command
 _GAINS = Struct(('p', Double(0)), ('i', Double(0)), ('d', Double(0)), optional=('p', 'i', 'd'))
 
 
+def build(app, cfg, built):
+    """The config class ``loop`` (see registry): its heater behind an interlock."""
+    from control.interlock import Interlock
+    name, description, props = app.common(cfg)
+    heater = cfg['heater']
+    interlock = Interlock(app.board.pwm(heater), heater['rated_power'],
+                          int(cfg.get('period', 1.0) * 1000), app.clock)
+    gains = cfg.get('pid', (30.0, 0.5, 60.0))
+    loop = TemperatureLoop(
+        name, description, app.clock, app.thermometer(cfg), interlock,
+        t_min=cfg.get('t_min', -50.0), t_max=cfg.get('t_max', 200.0),
+        overtemp=cfg.get('overtemp'), gains=(gains[0], gains[1], gains[2]),
+        tolerance=cfg.get('tolerance', 0.1), window=cfg.get('window', 30.0),
+        timeout=cfg.get('timeout', 900.0), ramp=cfg.get('ramp', 0.0),
+        i_band=cfg.get('i_band', 0.0), **props)
+    app.loops.append(loop)
+    return loop
+
+
 class TemperatureLoop(Drivable):
     implementation = 'modules.loop.TemperatureLoop'
 

@@ -9,6 +9,13 @@ _MAX = 1 << 24      # exact in a float32 client; larger figures are reported as 
 _BYTES = Int(0, _MAX, unit='B')
 
 
+def build(app, cfg, built):
+    """The config class ``system`` (see registry)."""
+    name, description, props = app.common(cfg)
+    return System(name, description, app.clock, app.clients, app.board.reset_cause(),
+                  app.dropped, app.reset_settings, **props)
+
+
 class System(Readable):
     """Free heap after the last collection, allocated heap, uptime, clients, reset cause."""
 

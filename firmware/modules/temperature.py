@@ -15,6 +15,12 @@ from secop.module import ERROR, IDLE, Parameter, Readable, declare
 DEGC = '\u00b0C'
 
 
+def build(app, cfg, built):
+    """The config class ``temperature`` (see registry)."""
+    name, description, props = app.common(cfg)
+    return TemperatureSensor(name, description, app.clock, app.thermometer(cfg), **props)
+
+
 def fault_error(fault):
     """The SECoP error for a sensor fault."""
     kind = fault.kind

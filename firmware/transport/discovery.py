@@ -146,3 +146,10 @@ def start(node, tcp_port, cfg, board):
                                              cfg.get('interval', 0),
                                              getattr(board, 'network_up', None)))
     return 'udp=%s:%d' % (host, port)
+
+
+async def launch(app, cfg):
+    """The config section ``discovery`` (see registry): answers for the TCP port."""
+    if app.tcp is None:
+        return None                 # nothing to announce without TCP
+    return start(app.node, app.tcp.port, cfg, app.board) or 'udp=off'

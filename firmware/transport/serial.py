@@ -66,3 +66,12 @@ async def _end_when_gone(conn, present, client, gone):
     gone[0] = True
     if conn.task is not None:
         conn.task.cancel()          # the session ends with its client
+
+
+async def launch(app, cfg):
+    """The config section ``serial`` (see registry): a supervised task serves the line."""
+    board = app.board
+    app.start_task('serial', lambda: serve_serial(
+        app.node, lambda: board.open_serial(cfg), app.config.get('max_line', 1024),
+        present=board.serial_presence(cfg)))
+    return 'uart=%s' % cfg.get('path', cfg.get('uart', ''))

@@ -102,3 +102,12 @@ class TcpServer:
                 if clock.elapsed(conn.last_request) > self.idle_timeout_ms \
                         and not conn.session.is_active() and conn.task is not None:
                     conn.task.cancel()
+
+
+async def launch(app, cfg):
+    """The config section ``tcp`` (see registry): serve, and say where."""
+    server = app.tcp = TcpServer(app.node, cfg.get('bind', '0.0.0.0'), cfg.get('port', 10767),
+                                 cfg.get('max_clients', 8), app.config.get('max_line', 1024),
+                                 cfg.get('idle_timeout', 0))
+    await server.start()
+    return 'tcp=%s:%d' % (server.host, server.port)

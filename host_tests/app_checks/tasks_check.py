@@ -51,7 +51,7 @@ async def a_failing_task_restarts_with_back_off(node):
     async def broken():
         runs.append(1)
         raise ValueError('broken')
-    node._start('demo', broken)
+    node.start_task('demo', broken)
     check('a failing task restarts', await until(lambda: len(runs) >= 3))
     lines = [line for line in _said if line.startswith('task demo')]
     check('each failure is reported with its back-off',
@@ -64,8 +64,8 @@ async def a_failing_task_restarts_with_back_off(node):
 async def a_control_task_that_cannot_run_lets_the_lease_expire(node, sim):
     loop = node.loops[0]
     manual = node.node.modules[1]
-    node._start('control heater', lambda: node._control(loop))
-    node._start('watch', lambda: node._watch(Watchdog()))
+    node.start_task('control heater', lambda: node._control(loop))
+    node.start_task('watch', lambda: node._watch(Watchdog()))
     await until(loop.interlock.started)
     manual.change(manual.accessible('target'), 80.0)
     check('manual power on', sim.heater_power() > 79)

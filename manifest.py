@@ -28,6 +28,7 @@ for name in ("control", "modules", "secop", "transport"):
 module("app.py", base_path="firmware", opt=3)
 module("settings.py", base_path="firmware", opt=3)
 module("registry.py", base_path="firmware", opt=3)
+module("boardbase.py", base_path="firmware", opt=3)
 # the board's modules, as its declaration lists them (paths here are relative to
 # this file: the manifest tool runs it from its own folder)
 declaration = {}

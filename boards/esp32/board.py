@@ -22,13 +22,10 @@ import machine
 import network
 from machine import ADC, PWM, Pin
 
-from secop.clock import Clock
+from boardbase import BoardBase
 
 _ATTN = {'0db': ADC.ATTN_0DB, '2.5db': ADC.ATTN_2_5DB, '6db': ADC.ATTN_6DB,
          '11db': ADC.ATTN_11DB}
-_RESET_CAUSES = (('PWRON_RESET', 'power on'), ('HARD_RESET', 'hard reset'),
-                 ('WDT_RESET', 'watchdog'), ('DEEPSLEEP_RESET', 'deep sleep wake'),
-                 ('SOFT_RESET', 'soft reset'))
 _NTP_TO_1970 = 2208988800
 _EPOCH_2000 = 946684800
 
@@ -57,16 +54,12 @@ def _log(text):
     print(text)
 
 
-class Board:
+class Board(BoardBase):
     name = 'esp32'
-    console = CONSOLE
+    console = CONSOLE       # (the clock gives no ``t`` until SNTP has set the RTC)
 
     def __init__(self, config):
-        self.config = config
-        self.vref_uv = int(config.get('vref_uv', 3300000))
-        self.safe_pins = config.get('safe_pins', ())
-        self.pwms = []
-        self._clock = None
+        BoardBase.__init__(self, config)
         self.net = config.get('network', {})
         self.wifi = None
         if self.net.get('enabled', False):
@@ -75,28 +68,7 @@ class Board:
             self.wifi = Wifi(network.WLAN(network.STA_IF), self.net,
                              _load_json(config.get('secrets', 'secrets.json')))
 
-    # --- time ---------------------------------------------------------------
-
-    async def sleep_ms(self, ms):
-        await asyncio.sleep_ms(ms)
-
-    def clock(self):
-        """The node's time source; it gives no ``t`` until SNTP has set the RTC."""
-        if self._clock is None:
-            self._clock = Clock(time.ticks_ms, time.ticks_diff)
-        return self._clock
-
     # --- I/O ----------------------------------------------------------------
-
-    def safe_state(self):
-        """Every heater output off; works before anything else is set up."""
-        for pwm in self.pwms:
-            try:
-                pwm.duty_u16(0)
-            except (OSError, ValueError):
-                pass
-        for pin in self.safe_pins:
-            Pin(pin, Pin.OUT, value=0)
 
     def adc_window(self, cfg):
         return ADC_WINDOW_UV[cfg.get('atten', '11db')]
@@ -116,20 +88,6 @@ class Board:
                             rxbuf=cfg.get('rxbuf', 1024), timeout=0)
         return asyncio.StreamReader(uart), asyncio.StreamWriter(uart, {})
 
-    def serial_presence(self, cfg):
-        """A bare UART cannot see its client come and go."""
-        return None
-
-    def watchdog(self, timeout_ms):
-        return machine.WDT(timeout=timeout_ms) if timeout_ms else None
-
-    def reset_cause(self):
-        cause = machine.reset_cause()
-        for attr, text in _RESET_CAUSES:
-            if getattr(machine, attr, None) == cause:
-                return text
-        return 'unknown (%d)' % cause
-
     def network_up(self):
         """True while the station is connected (discovery announces on each rise)."""
         return self.wifi is not None and self.wifi.connected()
@@ -141,9 +99,6 @@ class Board:
         return (('wifi', self.wifi.run),
                 ('ntp', lambda: self.sync_time(ntp.get('host', 'pool.ntp.org'),
                                                ntp.get('interval', 3600), ntp.get('port', 123))))
-
-    def module(self, kind, cfg, clock):
-        return None
 
     # --- SNTP ---------------------------------------------------------------
 

@@ -17,7 +17,7 @@ import machine
 import pyb
 from machine import ADC, Pin
 
-from secop.clock import Clock
+from boardbase import BoardBase
 
 _FULL = 65535
 
@@ -30,48 +30,19 @@ CONSOLE = 'vcp'
 def fallback_transports(config_path):
     """A node whose config.json is broken still answers on the USB VCP."""
     return {'tcp': {'enabled': False}, 'serial': {'enabled': True, 'uart': 'vcp'}}
-_RESET_CAUSES = (('PWRON_RESET', 'power on'), ('HARD_RESET', 'hard reset'),
-                 ('WDT_RESET', 'watchdog'), ('DEEPSLEEP_RESET', 'deep sleep wake'),
-                 ('SOFT_RESET', 'soft reset'))
 
 
-class Board:
+class Board(BoardBase):
     name = 'pyboard'
     console = CONSOLE
 
-    def __init__(self, config):
-        self.config = config
-        self.vref_uv = int(config.get('vref_uv', 3300000))
-        self.safe_pins = config.get('safe_pins', ())
-        self.rtc_valid_from = int(config.get('rtc_valid_from', 2025))
-        self.pwms = []
-        self._clock = None
-
-    # --- time ---------------------------------------------------------------
-
-    async def sleep_ms(self, ms):
-        await asyncio.sleep_ms(ms)
-
-    def clock(self):
-        """The node's time source; ``t`` is sent only if the RTC has been set."""
-        if self._clock is None:
-            self._clock = Clock(time.ticks_ms, time.ticks_diff)
-            if time.gmtime()[0] >= self.rtc_valid_from:
-                seconds, ns = divmod(time.time_ns(), 1000000000)
-                self._clock.set_time(seconds, ns // 1000000, time.gmtime(0)[0])
-        return self._clock
+    def started(self, clock):
+        """``t`` is sent only if the RTC has been set (a year from rtc_valid_from on)."""
+        if time.gmtime()[0] >= int(self.config.get('rtc_valid_from', 2025)):
+            seconds, ns = divmod(time.time_ns(), 1000000000)
+            clock.set_time(seconds, ns // 1000000, time.gmtime(0)[0])
 
     # --- I/O ----------------------------------------------------------------
-
-    def safe_state(self):
-        """Every heater output off; works before anything else is set up."""
-        for pwm in self.pwms:
-            try:
-                pwm.duty_u16(0)
-            except (OSError, ValueError):
-                pass
-        for pin in self.safe_pins:
-            Pin(pin, Pin.OUT, value=0)
 
     def adc_window(self, cfg):
         return ADC_WINDOW_UV
@@ -98,22 +69,6 @@ class Board:
         """On the USB VCP, DTR tells whether a client has the port open."""
         if cfg.get('uart', 6) == 'vcp':
             return pyb.USB_VCP().isconnected
-        return None
-
-    def watchdog(self, timeout_ms):
-        return machine.WDT(timeout=timeout_ms) if timeout_ms else None
-
-    def reset_cause(self):
-        cause = machine.reset_cause()
-        for attr, text in _RESET_CAUSES:
-            if getattr(machine, attr, None) == cause:
-                return text
-        return 'unknown (%d)' % cause
-
-    def tasks(self, node):
-        return ()
-
-    def module(self, kind, cfg, clock):
         return None
 
 

@@ -25,6 +25,7 @@ rest keeps serving), and an open sensor on an ADC that saturates at
 import asyncio
 import time
 
+from boardbase import BoardBase
 from control.ntc import NTCBeta
 from plant import ThermalPlant
 from secop.clock import Clock
@@ -52,15 +53,15 @@ def fallback_transports(config_path):
         return None
 
 
-class Board:
+class Board(BoardBase):
     name = 'sim'
     console = CONSOLE
 
     def __init__(self, config):
+        BoardBase.__init__(self, config)
         self.speed = float(config.get('speed', 1.0))
         # an integer speed keeps the tick arithmetic in small ints (no float per read)
         self._factor = int(self.speed) if self.speed == int(self.speed) else self.speed
-        self.vref_uv = int(config.get('vref_uv', 3300000))
         window = config.get('adc_window_uv', (0, self.vref_uv))
         self.window_uv = (int(window[0]), int(window[1]))
         self.ceiling_uv = int(config.get('adc_ceiling_uv', 3100000))
@@ -71,14 +72,12 @@ class Board:
             % _TICKS_PERIOD
         self._host_last = time.ticks_ms()
         self._host_ms = 0           # real milliseconds since boot
-        self._clock = None
         plant = config.get('plant', {})
         self.plant = ThermalPlant(
             plant.get('heat_capacity', 400.0), plant.get('loss', 1.0),
             plant.get('ambient', 22.0), plant.get('rated_power', 100.0),
             plant.get('dead_time', 3.0), plant.get('noise', 0.02), plant.get('seed', 1))
         self.fault = 0
-        self.pwms = []
 
     # --- time ---------------------------------------------------------------
 
@@ -107,10 +106,6 @@ class Board:
         return self._clock
 
     # --- I/O ----------------------------------------------------------------
-
-    def safe_state(self):
-        for pwm in self.pwms:
-            pwm.duty_u16(0)
 
     def adc_window(self, cfg):
         return self.window_uv

@@ -27,13 +27,13 @@ class ScriptedThermometer:
 
 
 class FakePWM:
-    def __init__(self):
-        self.duty = None
+    """Keeps the last duty written (``duty``; None: never written)."""
+
+    duty = None
 
     def duty_u16(self, value=None):
-        if value is None:
-            return self.duty
-        self.duty = value
+        self.duty = self.duty if value is None else value
+        return self.duty
 
 
 class Rig:

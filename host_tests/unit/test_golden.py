@@ -1,4 +1,5 @@
-"""Golden wire transcripts: request line -> exact reply lines (both runtimes)."""
+"""Golden wire transcripts: request line -> exact reply lines (both runtimes), for the
+tutorial's node and for the production modules as the app builds them."""
 
 import unittest
 
@@ -29,3 +30,6 @@ class GoldenTranscripts(unittest.TestCase):
 
     def test_logging_and_time(self):
         self.check('06_logging_time')
+
+    def test_production_modules(self):
+        self.check('07_production')

@@ -113,7 +113,7 @@ class RelayTuner:
         if self._measuring:
             return self._measure_noise(t_ms, temp)
         if self._switch_ms is not None and t_ms - self._switch_ms > self.limit_ms:
-            raise TuneFailed('no oscillation: the value did not cross %.3g within %d s'
+            raise TuneFailed('no oscillation: %.3g not crossed in %d s'
                              % (self.target, self.limit_ms // 1000))
         self._peak = max(self._peak, temp)
         self._trough = min(self._trough, temp)
@@ -162,8 +162,8 @@ class RelayTuner:
             self._measured.append((period, (self._peak - self._trough) / 2, d))
             self._bias = min(max(self._energy / period, 0.0), self.max_power)
             if self._levels()[2] < self.max_power * MIN_RELAY:
-                raise TuneFailed('the block needs only %.2g W at %.3g: tune further above '
-                                 'ambient' % (self._bias, self.target))
+                raise TuneFailed('%.2g W hold %.3g: tune further above ambient'
+                                 % (self._bias, self.target))
             self._cycle += 1
             if self._cycle >= self.cycles:
                 self._finish()
@@ -180,7 +180,7 @@ class RelayTuner:
         d = sum(m[2] for m in measured) / n
         h = self.hysteresis
         if amplitude < 1.25 * h:
-            raise TuneFailed('oscillation %.3g K not above the noise band %.3g K'
+            raise TuneFailed('oscillation %.2g K within the noise band %.2g K'
                              % (amplitude, h))
         ku = 4 * d / (math.pi * math.sqrt(amplitude * amplitude - h * h))
         self.result = gains(ku, period, self.rule)

@@ -14,15 +14,21 @@ seconds (counted from when it entered that band, also before the change),
 then IDLE; WARN if that did not happen within ``_timeout``.
 """
 
+import sys
+
 from control.pid import PID
 from control.sensors import SensorFault
 from modules.temperature import DEGC, fault_error
-from secop.datatypes import Bool, Double, Struct, Tuple
+from secop.datatypes import Bool, Double, Int, String, Struct, Tuple
 from secop.errors import SECoPError, as_secop_error
 from secop.module import (BUSY, ERROR, IDLE, RAMPING, STABILIZING, WARN, Command, Drivable,
                           Parameter, declare)
 
 _GAINS = Struct(('p', Double(0)), ('i', Double(0)), ('d', Double(0)), optional=('p', 'i', 'd'))
+_TUNED = Struct(('ku', Double(0, unit='W/K')), ('pu', Double(0, unit='s')),
+                ('amplitude', Double(0, unit='K')), ('relay', Double(0, unit='W')),
+                ('rule', String(maxchars=24)), optional=('ku', 'pu', 'amplitude', 'relay', 'rule'))
+_NOT_TUNED = {'ku': 0.0, 'pu': 0.0, 'amplitude': 0.0, 'relay': 0.0, 'rule': ''}
 
 
 def build(app, cfg, built):
@@ -85,6 +91,13 @@ class TemperatureLoop(Drivable):
             ('_overtemp', Parameter('over-temperature limit: heater off, latched ERROR',
                                     Double(unit=DEGC))),
             ('clear_errors', Command('leave ERROR after an over-temperature or fault')),
+            ('_autotune', Command(
+                'relay autotune around the present target; sets _pid (argument optional)',
+                argument=Struct(('amplitude', Double(0, rated, unit='W')), ('cycles', Int(2, 20)),
+                                optional=('amplitude', 'cycles')))),
+            ('_autotune_result', Parameter(
+                'last autotune: ultimate gain and period, oscillation and relay amplitude, rule',
+                _TUNED, default=_NOT_TUNED)),
             ('_examplecommand', Command(
                 'Do some calculation: returns a * b.',
                 argument=Struct(('a', Double(0, 10)), ('b', Double())), result=Double())),
@@ -98,6 +111,9 @@ class TemperatureLoop(Drivable):
         self._overtemp = t_max + 10.0 if overtemp is None else float(overtemp)
         self.set('_overtemp', self._overtemp)
         self._failed = False        # the last step raised or the loop stalled
+        self._tuner = None          # a RelayTuner while _autotune runs
+        self._tune_start = 0
+        self._tune_failed = False   # its WARN stands until a new target, stop or clear_errors
         self._driving = False       # a target was written: until then (and after
                                     # clear_errors) the loop holds none, heater off
         self._temp = None
@@ -130,6 +146,7 @@ class TemperatureLoop(Drivable):
 
     def release_control(self):
         """The heater module took over: stop driving, keep measuring."""
+        self._end_tune(None, 'autotune stopped: manual heater control')
         self.set('control_active', False)
         if self.is_busy():
             self.set_status(IDLE, 'manual heater control')
@@ -145,6 +162,7 @@ class TemperatureLoop(Drivable):
         self.set('setpoint', target)
 
     def _begin_drive(self, target):
+        self._tune_failed = False
         if not self._driving:       # the PID was idle: start from the present reading
             self.pid.reset(self._temp)
             self._driving = True
@@ -203,6 +221,8 @@ class TemperatureLoop(Drivable):
             raise SECoPError('RangeError', 'target_limits: min must not exceed max')
 
     def write_target(self, value):
+        if self._tuner is not None:
+            raise SECoPError('IsBusy', 'autotune is running: stop it first')
         refusal = self.interlock.latched or self.interlock.fault
         if refusal:
             raise SECoPError('IsError', refusal)
@@ -233,6 +253,8 @@ class TemperatureLoop(Drivable):
 
     def do_stop(self):
         """Manual mode: the heater goes off.  Loop mode: hold the present value."""
+        self._end_tune(None, 'autotune stopped; gains kept')
+        self._tune_failed = False
         if not self.get('control_active'):
             self.interlock.off()
             if self.heater_module is not None:
@@ -244,6 +266,7 @@ class TemperatureLoop(Drivable):
             self.set_status(IDLE, 'stopped')
 
     def do_clear_errors(self):
+        self._tune_failed = False
         lock = self.interlock
         temp = self._temp
         if lock.latched is not None and temp is not None and lock.fault is None \
@@ -259,6 +282,83 @@ class TemperatureLoop(Drivable):
 
     def do__examplecommand(self, arg):
         return arg['a'] * arg['b']
+
+    # --- autotune (control/autotune.py, imported only while it runs) ----------
+
+    def check_argument(self, command, raw):
+        if command is not self.accessible('_autotune'):
+            return Drivable.check_argument(self, command, raw)
+        if raw is None:
+            return {}           # no argument: the defaults
+        arg = Drivable.check_argument(self, command, raw)
+        return {key: arg[key] for key in raw}   # what the client left out takes the default
+
+    def do__autotune(self, arg):
+        if self._tuner is not None:
+            raise SECoPError('IsBusy', 'autotune is running: stop it first')
+        refusal = self.interlock.refusal() if self.interlock.started() else None
+        if refusal or self._failed:
+            raise SECoPError('IsError', refusal or self.get('status')[1])
+        if not (self._driving and self.get('control_active')):
+            raise SECoPError('IsError', 'write a target first: the tune works around it')
+        from control import autotune
+        timeout = self.get('_timeout')
+        try:
+            tuner = autotune.RelayTuner(
+                self.get('target'), self.get('_maxheaterpower'), arg.get('amplitude'),
+                arg.get('cycles', 4), self.interlock.power, timeout if timeout > 0 else 3600)
+        except ValueError as exc:
+            _unload_tuner()
+            raise SECoPError('RangeError', str(exc))
+        self._tuner = tuner
+        self._tune_start = self._now
+        self.set('setpoint', self.get('target'))
+        self.set_status(BUSY, 'autotune: ' + tuner.stage())
+        self.log(self, 'info', 'autotune started around %.6g' % self.get('target'))
+
+    def _tune(self, now_ms, temp):
+        """The tuner's power for this period; ends the tune when it is done or failed."""
+        tuner = self._tuner
+        try:
+            power = tuner.update(self.clock.diff(now_ms, self._tune_start), temp)
+        except Exception as exc:        # TuneFailed, or a bug: the PID takes over again
+            self._end_tune(WARN, 'autotune failed: %s; gains kept' % (exc,))
+            self._tune_failed = True
+            self.pid.reset(temp, self.interlock.power)
+            return self.interlock.power
+        result = tuner.result
+        if result is None:
+            self.set_status(BUSY, 'autotune: ' + tuner.stage())
+            return power
+        gains = {'p': result['p'], 'i': result['i'], 'd': result['d']}
+        self.set('_pid', gains)
+        self.pid.set_gains(gains['p'], gains['i'], gains['d'])
+        self.pid.reset(temp, power)
+        self.set('_autotune_result', {'ku': result['ku'], 'pu': result['pu'],
+                                      'amplitude': result['amplitude'],
+                                      'relay': result['relay'], 'rule': result['rule']})
+        self._end_tune(None, 'autotune done: Ku %.4g W/K, Pu %.4g s; _pid p %.4g i %.4g d %.4g'
+                       % (result['ku'], result['pu'], gains['p'], gains['i'], gains['d']))
+        self._begin_drive(self.get('target'))
+        return power
+
+    def _abort_tune(self, why):
+        """The status text for ``why``; a running tune ends (gains kept) and says so."""
+        if self._tuner is None:
+            return why
+        text = 'autotune aborted: %s; gains kept' % why
+        self._end_tune(None, text)
+        return text
+
+    def _end_tune(self, code, text):
+        """Drop the tuner (and its module); status ``code`` with ``text`` unless None."""
+        if self._tuner is None:
+            return
+        self._tuner = None
+        _unload_tuner()
+        self.log(self, 'error' if code else 'info', text)
+        if code is not None:
+            self.set_status(code, text)
 
     # --- control ------------------------------------------------------------
 
@@ -291,7 +391,10 @@ class TemperatureLoop(Drivable):
             self._publish_power()
             return
         target = self.get('target')
-        if self._driving:
+        if self._tuner is not None:
+            setpoint = target
+            power = self._tune(now_ms, temp)
+        elif self._driving:
             setpoint = self._ramp_setpoint(target, dt)
             power = self.pid.update(setpoint, temp, dt) if dt > 0 else lock.power
         else:
@@ -300,7 +403,8 @@ class TemperatureLoop(Drivable):
         lock.renew()
         lock.request(power)
         self._publish_power()
-        if self.is_busy() or self.status_code() == WARN:
+        if self._tuner is None and (self.is_busy() or
+                                    (self.status_code() == WARN and not self._tune_failed)):
             self._update_status(temp, target, setpoint, now_ms)
 
     def _sensor_fault(self, fault):
@@ -317,7 +421,7 @@ class TemperatureLoop(Drivable):
         if new:
             self.log(self, 'error', 'heater off: ' + err.text)
         if lock.latched is None:
-            self.set_status(ERROR, err.text)
+            self.set_status(ERROR, self._abort_tune(err.text))
 
     def _trip(self, text):
         lock = self.interlock
@@ -325,7 +429,7 @@ class TemperatureLoop(Drivable):
             lock.latch(text)
             self._publish_power()
             self.log(self, 'error', 'heater off: ' + text)
-            self.set_status(ERROR, text)
+            self.set_status(ERROR, self._abort_tune(text))
         lock.off()
 
     def _publish_value(self, temp, now_ms, fresh):
@@ -385,7 +489,7 @@ class TemperatureLoop(Drivable):
         self._failed = True
         self._publish_power()
         err = as_secop_error(exc)
-        self.set_status(ERROR, 'control failed: ' + err.text)
+        self.set_status(ERROR, self._abort_tune('control failed: ' + err.text))
         if first:
             self.log(self, 'error', 'heater off: control failed: ' + err.text)
 
@@ -396,7 +500,14 @@ class TemperatureLoop(Drivable):
         held = lock.check()
         if not held and lock.started() and not self._failed:
             self._failed = True
-            self.set_status(ERROR, 'control loop stalled')
+            self.set_status(ERROR, self._abort_tune('control loop stalled'))
             self.log(self, 'error', 'heater off: control loop stalled')
         self._publish_power()
         return held
+
+
+def _unload_tuner():
+    sys.modules.pop('control.autotune', None)
+    import control
+    if hasattr(control, 'autotune'):
+        delattr(control, 'autotune')

@@ -1,0 +1,131 @@
+"""``do heater:_autotune`` on the simulated node, over SECoP, in simulated time.
+
+Three plants that differ from the default block by 3x (tools/autotune_plants.py
+runs them in parallel): after the tune, a step 30 -> 55 degC must overshoot
+<= 0.5 K, settle within +-0.1 K in <= 2 t_fp and hold with <= 0.05 K rms.
+Then the command's edges on one node: arguments, BUSY text, stop, a target
+change while tuning, a sensor fault and a tune that finds no oscillation."""
+
+import json
+import os
+import sys
+import time
+
+import pytest
+
+from helpers import ROOT, SimNode, value_of
+
+sys.path.insert(0, os.path.join(ROOT, 'tools'))
+
+import autotune_plants  # noqa: E402
+
+SPEED = 20
+TEST_PLANTS = ('small', 'lossy', 'slow_sensor')
+
+
+def test_autotune_on_three_plants_meets_the_bar():
+    results = autotune_plants.measure_all(TEST_PLANTS, SPEED)
+    print('\n' + autotune_plants.table(results))
+    for result in results:
+        assert 'error' not in result, result
+        name = result['plant']
+        assert result['rule'] == 'tyreus-luyben'
+        assert result['ku'] > 0 and result['pu'] > 0
+        assert result['overshoot'] <= 0.5, (name, result['overshoot'])
+        assert result['settle'] <= 2 * result['t_fp'], (name, result['settle'], result['t_fp'])
+        assert result['rms'] <= 0.05, (name, result['rms'])
+
+
+class Node:
+    """One simulated node and an activated connection that keeps the heater's status."""
+
+    def __init__(self):
+        self.sim = SimNode(speed=SPEED)
+        self.conn = self.sim.client(timeout=20)
+        self.conn.send('activate heater')
+        while self.conn.recv() != 'active heater':
+            pass
+        self.status = None
+
+    def ask(self, line):
+        reply, events = self.conn.request(line)
+        for event in events:
+            self._note(event)
+        return reply
+
+    def _note(self, line):
+        action, spec, data = line.split(' ', 2)
+        if action == 'update' and spec == 'heater:status':
+            self.status = json.loads(data)[0]
+
+    def wait_status(self, predicate, timeout=60):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if self.status is not None and predicate(self.status):
+                return self.status
+            self._note(self.conn.recv())
+        raise AssertionError('status not reached; last %r' % (self.status,))
+
+    def read(self, spec):
+        return value_of(self.ask('read ' + spec))
+
+
+@pytest.fixture(scope='module')
+def node():
+    node = Node()
+    yield node
+    node.sim.stop()
+
+
+def error_class(reply):
+    assert reply.startswith('error_'), reply
+    return json.loads(reply.split(' ', 2)[2])[0]
+
+
+def test_arguments(node):
+    assert error_class(node.ask('do heater:_autotune {"amplitude": 80}')) == 'RangeError'
+    assert error_class(node.ask('do heater:_autotune {"cycles": 1}')) == 'RangeError'
+    assert error_class(node.ask('do heater:_autotune {"colour": 1}')) == 'WrongType'
+    assert error_class(node.ask('do heater:_autotune 7')) == 'WrongType'
+
+
+def test_stop_and_target_change_while_tuning(node):
+    gains = node.read('heater:_pid')
+    assert node.ask('change heater:target 35').startswith('changed ')
+    assert node.ask('do heater:_autotune null').startswith('done heater:_autotune')
+    status = node.wait_status(lambda s: 'autotune:' in s[1])
+    assert status[0] == 300, status                      # BUSY
+    node.wait_status(lambda s: 'cycle 1 of 4' in s[1])
+    assert error_class(node.ask('change heater:target 40')) == 'IsBusy'
+    assert error_class(node.ask('do heater:_autotune')) == 'IsBusy'
+    assert node.ask('do heater:stop').startswith('done ')
+    node.wait_status(lambda s: s[0] == 100)
+    assert node.read('heater:_pid') == gains
+
+
+def test_sensor_fault_aborts_and_keeps_the_gains(node):
+    gains = node.read('heater:_pid')
+    assert node.ask('do heater:_autotune {"cycles": 3}').startswith('done ')
+    node.wait_status(lambda s: 'autotune:' in s[1])
+    assert node.ask('change sim:_fault "sensor_open"').startswith('changed ')
+    status = node.wait_status(lambda s: s[0] == 400)
+    assert 'autotune aborted' in status[1] and 'open' in status[1], status
+    assert node.read('heater:_heaterpower') == 0.0
+    assert node.read('heater:_pid') == gains
+    assert node.ask('change sim:_fault "none"').startswith('changed ')
+    node.wait_status(lambda s: s[0] < 400)
+
+
+def test_no_oscillation_ends_in_warn_with_the_gains_kept(node):
+    gains = node.read('heater:_pid')
+    for line in ('change heater:_timeout 60', 'change heater:_maxheaterpower 20',
+                 'change heater:target 80'):
+        assert node.ask(line).startswith('changed '), line
+    # the relay's high level is 10 W: the block cannot get near 80 degC
+    assert node.ask('do heater:_autotune').startswith('done ')
+    status = node.wait_status(lambda s: s[0] == 200, timeout=60)
+    assert 'autotune failed: no oscillation' in status[1] and 'gains kept' in status[1], status
+    assert node.read('heater:_pid') == gains
+    for line in ('change heater:_timeout 900', 'change heater:_maxheaterpower 100',
+                 'do heater:stop'):
+        node.ask(line)

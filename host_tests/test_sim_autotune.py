@@ -23,12 +23,24 @@ SPEED = 20
 TEST_PLANTS = ('small', 'lossy', 'slow_sensor')
 
 
+def stalled(result):
+    """The host starved the simulator: simulated time ran on while the control step
+    could not (the lease lapsed, heater off); says nothing about the tuning."""
+    return any('stalled' in text for text in result.get('faults', ()))
+
+
 def test_autotune_on_three_plants_meets_the_bar():
     results = autotune_plants.measure_all(TEST_PLANTS, SPEED)
+    again = [r['plant'] for r in results if stalled(r)]
+    if again:                   # once more, for the plants the host starved
+        print('host too busy, measured again:', again)
+        redone = dict((r['plant'], r) for r in autotune_plants.measure_all(again, SPEED))
+        results = [redone.get(r['plant'], r) for r in results]
     print('\n' + autotune_plants.table(results))
     for result in results:
         assert 'error' not in result, result
         name = result['plant']
+        assert not result['faults'], (name, result['faults'])
         assert result['rule'] == 'tyreus-luyben'
         assert result['ku'] > 0 and result['pu'] > 0
         assert result['overshoot'] <= 0.5, (name, result['overshoot'])

@@ -161,6 +161,8 @@ def measure(name, speed, log=None):
         node.stop()
         shutil.rmtree(folder, ignore_errors=True)
     out = figures(rows, seconds)
+    out['faults'] = sorted(set(v[1] for _, spec, v in rows
+                               if spec == 'heater:status' and v[0] >= 400))
     out.update(plant=name, ku=result['ku'], pu=result['pu'], amplitude=result['amplitude'],
                relay=result['relay'], rule=result['rule'], p=gains['p'], i=gains['i'],
                d=gains['d'], t_fp=t_fp, rows=rows)

@@ -521,6 +521,8 @@ def test_do_with_wrong_arguments(node, description):
                     add('do %s %s' % (spec, value), 'WrongType', 'RangeError')
             else:
                 for value in wrong_values(argument):
+                    if value is None and spec == 'heater:_autotune':
+                        continue        # its argument is optional: none means the defaults
                     add('do %s %s' % (spec, value) if value is not None else 'do ' + spec,
                         'WrongType', 'RangeError', 'BadJSON')
         add('do %s:no_such_command' % mname, 'NoSuchCommand')

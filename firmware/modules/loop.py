@@ -290,17 +290,12 @@ class TemperatureLoop(Drivable):
             return Drivable.check_argument(self, command, raw)
         if raw is None:
             return {}           # no argument: the defaults
-        arg = Drivable.check_argument(self, command, raw)
+        arg = Drivable.check_argument(self, command, raw) or {}
         return {key: arg[key] for key in raw}   # what the client left out takes the default
 
     def do__autotune(self, arg):
         if self._tuner is not None:
             raise SECoPError('IsBusy', 'autotune is running: stop it first')
-        refusal = self.interlock.refusal() if self.interlock.started() else None
-        if refusal or self._failed:
-            raise SECoPError('IsError', refusal or self.get('status')[1])
-        if not (self._driving and self.get('control_active')):
-            raise SECoPError('IsError', 'write a target first: the tune works around it')
         from control import autotune
         timeout = self.get('_timeout')
         try:
@@ -310,15 +305,22 @@ class TemperatureLoop(Drivable):
         except ValueError as exc:
             _unload_tuner()
             raise SECoPError('RangeError', str(exc))
+        refusal = self.interlock.refusal() if self.interlock.started() else None
+        if refusal or self._failed:
+            refusal = refusal or self.get('status')[1]
+        elif not (self._driving and self.get('control_active')):
+            refusal = 'write a target first: the tune works around it'
+        if refusal:
+            _unload_tuner()
+            raise SECoPError('IsError', refusal)
         self._tuner = tuner
         self._tune_start = self._now
         self.set('setpoint', self.get('target'))
         self.set_status(BUSY, 'autotune: ' + tuner.stage())
         self.log(self, 'info', 'autotune started around %.6g' % self.get('target'))
 
-    def _tune(self, now_ms, temp):
+    def _tune(self, tuner, now_ms, temp):
         """The tuner's power for this period; ends the tune when it is done or failed."""
-        tuner = self._tuner
         try:
             power = tuner.update(self.clock.diff(now_ms, self._tune_start), temp)
         except Exception as exc:        # TuneFailed, or a bug: the PID takes over again
@@ -393,7 +395,7 @@ class TemperatureLoop(Drivable):
         target = self.get('target')
         if self._tuner is not None:
             setpoint = target
-            power = self._tune(now_ms, temp)
+            power = self._tune(self._tuner, now_ms, temp)
         elif self._driving:
             setpoint = self._ramp_setpoint(target, dt)
             power = self.pid.update(setpoint, temp, dt) if dt > 0 else lock.power

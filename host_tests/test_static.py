@@ -112,3 +112,18 @@ def test_one_time_source():
                     assert not (name in ticks or 'tick' in lowered or 'now' in lowered), (
                         where + ': subtracts %s, a tick count: use clock.diff or clock.elapsed'
                         % name)
+
+
+def test_strings_can_be_frozen():
+    """Every string constant is valid UTF-8: mpy-tool cannot freeze a lone surrogate
+    (``'\\ud800'``), so such a literal breaks the frozen firmware (manifest.py)."""
+    for path in python_files('firmware', 'boards'):
+        with open(path) as f:
+            tree = ast.parse(f.read(), path)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                try:
+                    node.value.encode('utf-8')
+                except UnicodeEncodeError:
+                    raise AssertionError('%s:%d: a surrogate in a string literal' % (
+                        os.path.relpath(path, ROOT), node.lineno))

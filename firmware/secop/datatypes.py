@@ -272,10 +272,11 @@ def _surrogate_pairs(text):
     pairs = 0
     high = False
     for ch in text:
-        if '\ud800' <= ch <= '\udbff':
+        code = ord(ch)      # code points, not surrogate literals: those cannot be frozen
+        if 0xd800 <= code <= 0xdbff:
             high = True
             continue
-        if high and '\udc00' <= ch <= '\udfff':
+        if high and 0xdc00 <= code <= 0xdfff:
             pairs += 1
         high = False
     return pairs

@@ -11,7 +11,10 @@ arrives.  The writer is the only task that writes and drains the stream
 is not read from until the writer has made room, so a client that does not
 read its replies is throttled by TCP instead of growing the heap.  When
 writing fails (the peer is gone, or the heap is exhausted halfway through a
-line) the whole connection ends: a cut line cannot be repaired.
+line) the whole connection ends: a cut line cannot be repaired.  The writer
+drains only when the stream kept bytes back (``out_buf``): a drain always
+yields to the scheduler, and a reply the socket took whole needs none, which
+saves a scheduler round per request.
 """
 
 import asyncio
@@ -120,7 +123,8 @@ class Connection:
                         for chunk in out:
                             writer.write(chunk)
                             await writer.drain()
-                await writer.drain()
+                if writer.out_buf:      # what the socket did not take at once
+                    await writer.drain()
         except (OSError, MemoryError):
             task = self.task
             if not self._closing and task is not None:

@@ -364,6 +364,9 @@ def _check_modules(ctx):
                     % (where, kind, ctx.board, ', '.join(classes)))
             continue
         keys = _CLASS_KEYS.get(kind, ctx.caps.MODULES.get(kind))
+        if type(keys) is str:               # a board's class that is checked like that one
+            kind = keys
+            keys = _CLASS_KEYS[kind]
         if keys is not None:                # a class that declares its keys
             _known_keys(ctx, where, cfg, _MODULE_KEYS + keys)
         if kind in ('temperature', 'loop'):
@@ -488,7 +491,8 @@ def _check_timer(ctx, where, heater, pin):
 def _check_heater_module(ctx, where, cfg, before):
     loop = cfg.get('loop')
     for other in before:
-        if type(other) is dict and other.get('name') == loop and other.get('class') == 'loop':
+        if type(other) is dict and other.get('name') == loop and 'loop' in (
+                other.get('class'), ctx.caps.MODULES.get(other.get('class'))):
             return
     ctx.add('%s: loop %r must name a loop module listed before this one' % (where, loop))
 

@@ -91,13 +91,10 @@ class App:
     def build(self, cfg, built):
         """The module of one config entry, by its class (see registry)."""
         kind = cfg['class']
-        loader = registry.MODULES.get(kind)
-        if loader is not None:
-            return loader()(self, cfg, built)
-        module = self.board.module(kind, cfg, self.clock)
-        if module is None:
+        loader = registry.MODULES.get(kind) or self.board.modules.get(kind)
+        if loader is None:
             raise ValueError('unknown module class %r' % kind)
-        return module
+        return loader()(self, cfg, built)
 
     def common(self, cfg):
         """(name, description, SECoP properties) of a module's config entry."""

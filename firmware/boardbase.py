@@ -5,7 +5,7 @@ A board subclasses ``BoardBase`` and supplies its hardware (``adc``,
 defaults here: settings from the config's ``board`` section, the board's tick
 counter as the node's clock, heater outputs off through every PWM made and
 every safe pin, the machine watchdog and reset cause, no serial presence, no
-network tasks, no module classes of its own.  ``machine`` is imported only by
+network tasks, no module classes of its own (``modules``).  ``machine`` is imported only by
 the methods that use it, so a board without it (the simulator) overrides them.
 """
 
@@ -81,6 +81,5 @@ class BoardBase:
         """(name, coroutine function) of the board's own tasks (Wi-Fi, time)."""
         return ()
 
-    def module(self, kind, cfg, clock):
-        """A module of a class the board adds (None: not one of its classes)."""
-        return None
+    # module classes the board adds, as in registry.MODULES: class -> loader of build()
+    modules = {}

@@ -7,7 +7,7 @@ small function that imports on call).
 ``MODULES[cls]()`` gives the builder of config class ``cls``:
 ``build(app, cfg, built)`` returns the SECoP module (``built``: the modules
 made so far, for references by name).  A board may offer classes of its own
-(``board.module``: the simulator's ``sim``).
+in the same form (``board.modules``: the simulator's ``sim`` and ``tutorial_loop``).
 
 ``TRANSPORTS`` are (config section, enabled by default, loader) in start
 order; the loader gives ``launch(app, cfg)``, a coroutine that starts serving

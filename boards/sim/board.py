@@ -53,6 +53,17 @@ def fallback_transports(config_path):
         return None
 
 
+# module classes of this board (see registry), built when a config names them
+def _build_sim(app, cfg, built):
+    return SimControl(cfg['name'], cfg.get('description', 'simulation control'), app.clock,
+                      app.board)
+
+
+def _tutorial():
+    from tutorial import build
+    return build
+
+
 class Board(BoardBase):
     name = 'sim'
     console = CONSOLE
@@ -161,11 +172,7 @@ class Board(BoardBase):
         rated = self.plant.rated_power
         return sum(pwm.duty_u16() for pwm in self.pwms) * rated / 65535
 
-    def module(self, kind, cfg, clock):
-        if kind == 'sim':
-            return SimControl(cfg['name'], cfg.get('description', 'simulation control'),
-                              clock, self)
-        return None
+    modules = {'sim': lambda: _build_sim, 'tutorial_loop': _tutorial}
 
 
 class SimADC:

@@ -29,11 +29,11 @@ WATCHDOG_MAX_MS = None
 ADC_WINDOW_UV = None            # a board setting here: board.adc_window_uv (default: full scale)
 
 # Module classes this board adds to the firmware's (class -> its config keys).
-MODULES = {'sim': ()}
+MODULES = {'sim': (), 'tutorial_loop': 'loop'}    # (a class name: checked like it)
 
 HOST_ONLY = True                # a vboard on this machine: TCP on 127.0.0.1
 RESET = 'hard'
 WDT_GRACE_MS = 10000
 SET_RTC = False
-DEPLOY = ('board.py', 'plant.py')
+DEPLOY = ('board.py', 'plant.py', 'tutorial.py')
 STUBS = None                    # host only: not type-checked against board stubs

@@ -31,15 +31,16 @@ _TUNED = Struct(('ku', Double(0, unit='W/K')), ('pu', Double(0, unit='s')),
 _NOT_TUNED = {'ku': 0.0, 'pu': 0.0, 'amplitude': 0.0, 'relay': 0.0, 'rule': ''}
 
 
-def build(app, cfg, built):
-    """The config class ``loop`` (see registry): its heater behind an interlock."""
+def build(app, cfg, built, cls=None):
+    """The config class ``loop`` (see registry): its heater behind an interlock.
+    ``cls``: a subclass of TemperatureLoop to build instead (boards/sim/tutorial.py)."""
     from control.interlock import Interlock
     name, description, props = app.common(cfg)
     heater = cfg['heater']
     interlock = Interlock(app.board.pwm(heater), heater['rated_power'],
                           int(cfg.get('period', 1.0) * 1000), app.clock)
     gains = cfg.get('pid', (30.0, 0.5, 60.0))
-    loop = TemperatureLoop(
+    loop = (cls or TemperatureLoop)(
         name, description, app.clock, app.thermometer(cfg), interlock,
         t_min=cfg.get('t_min', -50.0), t_max=cfg.get('t_max', 200.0),
         overtemp=cfg.get('overtemp'), gains=(gains[0], gains[1], gains[2]),
@@ -52,6 +53,7 @@ def build(app, cfg, built):
 
 class TemperatureLoop(Drivable):
     implementation = 'modules.loop.TemperatureLoop'
+    EXTRA = ()          # more accessibles of a subclass: (name, declaration) pairs
 
     def __init__(self, name, description, clock, thermometer, interlock, t_min=-50.0,
                  t_max=200.0, overtemp=None, gains=(30.0, 0.5, 60.0), tolerance=0.1,
@@ -98,9 +100,7 @@ class TemperatureLoop(Drivable):
             ('_autotune_result', Parameter(
                 'last autotune: ultimate gain and period, oscillation and relay amplitude, rule',
                 _TUNED, default=_NOT_TUNED)),
-            ('_examplecommand', Command(
-                'Do some calculation: returns a * b.',
-                argument=Struct(('a', Double(0, 10)), ('b', Double())), result=Double())),
+            *self.EXTRA
         )
         Drivable.__init__(self, name, description, clock, **props)
         self.thermometer = thermometer
@@ -279,9 +279,6 @@ class TemperatureLoop(Drivable):
             self.set_status(IDLE, 'errors cleared')
         elif self.status_code() == WARN:
             self.set_status(IDLE, '')
-
-    def do__examplecommand(self, arg):
-        return arg['a'] * arg['b']
 
     # --- autotune (control/autotune.py, imported only while it runs) ----------
 

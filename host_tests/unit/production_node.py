@@ -60,8 +60,7 @@ class GoldenBoard:
     def reset_cause(self):
         return 'power on'
 
-    def module(self, kind, cfg, clock):
-        return None
+    modules = {}
 
 
 NTC = {'type': 'ntc', 'r25': 10000, 'beta': 3950, 'r_fixed': 10000, 't_min': -40,

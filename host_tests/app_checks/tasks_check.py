@@ -38,7 +38,8 @@ def node_app(config_path):
         config = json.load(f)
     config['tcp'] = {'enabled': False}
     config['board']['speed'] = 50
-    config['modules'] = [m for m in config['modules'] if m['class'] in ('loop', 'heater')]
+    config['modules'] = [m for m in config['modules']
+                         if m['class'] in ('loop', 'tutorial_loop', 'heater')]
     sim = board.Board(config['board'])
     node = app.App(config, sim)
     node.console = _said.append

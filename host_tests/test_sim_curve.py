@@ -5,6 +5,8 @@ the curve's interpolation error (plus the ADC's noise), at rest and heated."""
 
 import math
 import os
+import subprocess
+import sys
 
 from helpers import ROOT, SimNode, value_of, wait_for
 
@@ -59,3 +61,14 @@ def test_heater_value_tracks_the_true_temperature_through_the_curve():
             assert all(abs(d) <= allowed + ADC_NOISE for d, _ in diffs), (diffs, allowed)
     finally:
         node.stop()
+
+
+def test_deploy_copies_the_curve_file_next_to_the_config():
+    """make deploy copies a curve sensor's .340 file to the board's root folder,
+    where the firmware opens it by the name the config gives (a dry run lists it)."""
+    result = subprocess.run(
+        [sys.executable, os.path.join(ROOT, 'tools', 'deploy.py'), '--board', 'sim', '--port',
+         '/dev/nonexistent-curve', '--config', CONFIG, '--dry-run'],
+        capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout
+    assert 'would copy ntc10k_b3950.340' in result.stdout, result.stdout

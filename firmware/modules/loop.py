@@ -21,7 +21,7 @@ from control.sensors import SensorFault
 from modules.temperature import DEGC, fault_error
 from secop.datatypes import Bool, Double, Int, String, Struct, Tuple
 from secop.errors import SECoPError, as_secop_error
-from secop.module import (BUSY, ERROR, IDLE, RAMPING, STABILIZING, WARN, Command, Drivable,
+from secop.module import (ERROR, IDLE, RAMPING, STABILIZING, WARN, Command, Drivable,
                           Parameter, declare)
 
 _GAINS = Struct(('p', Double(0)), ('i', Double(0)), ('d', Double(0)), optional=('p', 'i', 'd'))
@@ -111,8 +111,7 @@ class TemperatureLoop(Drivable):
         self._overtemp = t_max + 10.0 if overtemp is None else float(overtemp)
         self.set('_overtemp', self._overtemp)
         self._failed = False        # the last step raised or the loop stalled
-        self._tuner = None          # a RelayTuner while _autotune runs
-        self._tune_start = 0
+        self._tuner = None          # modules.tuning.Run while _autotune runs
         self._tune_failed = False   # its WARN stands until a new target, stop or clear_errors
         self._driving = False       # a target was written: until then (and after
                                     # clear_errors) the loop holds none, heater off
@@ -280,7 +279,7 @@ class TemperatureLoop(Drivable):
         elif self.status_code() == WARN:
             self.set_status(IDLE, '')
 
-    # --- autotune (control/autotune.py, imported only while it runs) ----------
+    # --- autotune (modules/tuning.py, control/autotune.py: loaded while it runs) --
 
     def check_argument(self, command, raw):
         if command is not self.accessible('_autotune'):
@@ -293,53 +292,8 @@ class TemperatureLoop(Drivable):
     def do__autotune(self, arg):
         if self._tuner is not None:
             raise SECoPError('IsBusy', 'autotune is running: stop it first')
-        from control import autotune
-        timeout = self.get('_timeout')
-        try:
-            tuner = autotune.RelayTuner(
-                self.get('target'), self.get('_maxheaterpower'), arg.get('amplitude'),
-                arg.get('cycles', 4), self.interlock.power, timeout if timeout > 0 else 3600)
-        except ValueError as exc:
-            _unload_tuner()
-            raise SECoPError('RangeError', str(exc))
-        refusal = self.interlock.refusal() if self.interlock.started() else None
-        if refusal or self._failed:
-            refusal = refusal or self.get('status')[1]
-        elif not (self._driving and self.get('control_active')):
-            refusal = 'write a target first: the tune works around it'
-        if refusal:
-            _unload_tuner()
-            raise SECoPError('IsError', refusal)
-        self._tuner = tuner
-        self._tune_start = self._now
-        self.set('setpoint', self.get('target'))
-        self.set_status(BUSY, 'autotune: ' + tuner.stage())
-        self.log(self, 'info', 'autotune started around %.6g' % self.get('target'))
-
-    def _tune(self, tuner, now_ms, temp):
-        """The tuner's power for this period; ends the tune when it is done or failed."""
-        try:
-            power = tuner.update(self.clock.diff(now_ms, self._tune_start), temp)
-        except Exception as exc:        # TuneFailed, or a bug: the PID takes over again
-            self._end_tune(WARN, 'autotune failed: %s; gains kept' % (exc,))
-            self._tune_failed = True
-            self.pid.reset(temp, self.interlock.power)
-            return self.interlock.power
-        result = tuner.result
-        if result is None:
-            self.set_status(BUSY, 'autotune: ' + tuner.stage())
-            return power
-        gains = {'p': result['p'], 'i': result['i'], 'd': result['d']}
-        self.set('_pid', gains)
-        self.pid.set_gains(gains['p'], gains['i'], gains['d'])
-        self.pid.reset(temp, power)
-        self.set('_autotune_result', {'ku': result['ku'], 'pu': result['pu'],
-                                      'amplitude': result['amplitude'],
-                                      'relay': result['relay'], 'rule': result['rule']})
-        self._end_tune(None, 'autotune done: Ku %.4g W/K, Pu %.4g s; _pid p %.4g i %.4g d %.4g'
-                       % (result['ku'], result['pu'], gains['p'], gains['i'], gains['d']))
-        self._begin_drive(self.get('target'))
-        return power
+        from modules import tuning
+        self._tuner = tuning.start(self, arg)      # SECoPError if it cannot start
 
     def _abort_tune(self, why):
         """The status text for ``why``; a running tune ends (gains kept) and says so."""
@@ -392,7 +346,7 @@ class TemperatureLoop(Drivable):
         target = self.get('target')
         if self._tuner is not None:
             setpoint = target
-            power = self._tune(self._tuner, now_ms, temp)
+            power = self._tuner.step(now_ms, temp)
         elif self._driving:
             setpoint = self._ramp_setpoint(target, dt)
             power = self.pid.update(setpoint, temp, dt) if dt > 0 else lock.power
@@ -505,8 +459,11 @@ class TemperatureLoop(Drivable):
         return held
 
 
+
 def _unload_tuner():
-    sys.modules.pop('control.autotune', None)
     import control
-    if hasattr(control, 'autotune'):
-        delattr(control, 'autotune')
+    import modules
+    for package, name in ((control, 'autotune'), (modules, 'tuning')):
+        sys.modules.pop(package.__name__ + '.' + name, None)
+        if hasattr(package, name):
+            delattr(package, name)

@@ -35,12 +35,13 @@ class Tuning:
 
 
 def loaded():
-    return 'control.autotune' in sys.modules
+    return 'control.autotune' in sys.modules or 'modules.tuning' in sys.modules
 
 
 class LoopAutotuneTest(unittest.TestCase):
     def setUp(self):
         sys.modules.pop('control.autotune', None)   # test_autotune imported it for itself
+        sys.modules.pop('modules.tuning', None)
 
     def test_tune_sets_the_gains_and_unloads_the_tuner(self):
         t = Tuning()

@@ -74,7 +74,7 @@ def write_config(plant, folder):
         config = json.load(f)
     config.setdefault('board', {})['plant'] = plant
     for module in config['modules']:
-        if module['class'] == 'loop':
+        if 'heater' in module and 'adc' in module:      # the loop (tutorial_loop on the sim)
             module['heater']['rated_power'] = plant['rated_power']
             module['window'] = 10.0         # IDLE 10 s after settling: shorter runs
     path = os.path.join(folder, 'config.json')

@@ -24,6 +24,13 @@ board it cost more heap than the node's own modules (11.6 KB of .mpy, a
 import registry
 from control import sensors
 
+try:
+    from boards.checkbase import (adc_pin, check_pins, claim_pin, flag, identifier, is_number,
+                                  known_keys, number, output_pin, use_pin)
+except ImportError:                 # MicroPython: boards/ itself is on the path
+    from checkbase import (adc_pin, check_pins, claim_pin, flag, identifier, is_number,
+                           known_keys, number, output_pin, use_pin)
+
 TOP_LEVEL = ('node', 'tcp', 'discovery', 'serial', 'access', 'max_line', 'watchdog_ms', 'board',
              'modules')
 MODULE_CLASSES = tuple(registry.MODULES)      # the firmware's module classes, by name
@@ -73,7 +80,7 @@ def check(config, board, secrets=None, by_module=None):
     _check_serial(ctx)
     _check_access(ctx)
     _check_watchdog(ctx)
-    _check_pins(ctx)
+    check_pins(ctx)
     return problems
 
 
@@ -110,77 +117,15 @@ class _Context:
             self.add('%s must be a JSON object' % key)
             return {}
         if key in _SECTION_KEYS:
-            _known_keys(self, key, value, _SECTION_KEYS[key])
+            known_keys(self, key, value, _SECTION_KEYS[key])
         return value
-
-
-def _known_keys(ctx, where, cfg, known):
-    """Reports every key of ``cfg`` that is not in ``known``, with the nearest known one."""
-    for key in cfg:
-        if key not in known:
-            near = [k for k in known if _distance(key, k) <= 2]
-            ctx.add('%s: unknown key %r%s' % (where, key, " (did you mean '%s'?)" % near[0]
-                                               if near else ' (known: %s)' % ', '.join(known)))
-
-
-def _distance(a, b):
-    """Edit distance (insertions, deletions, substitutions) of two short strings."""
-    row = list(range(len(b) + 1))
-    for i, ca in enumerate(a):
-        last, row[0] = row[0], i + 1
-        for j, cb in enumerate(b):
-            last, row[j + 1] = row[j + 1], min(row[j + 1] + 1, row[j] + 1, last + (ca != cb))
-    return row[-1]
-
-
-# --- small value checks ---------------------------------------------------------
-
-def _is_number(value):
-    return type(value) in (int, float)
-
-
-def _number(ctx, where, cfg, key, low=None, high=None, required=False, integer=False):
-    """The value if it is a number within [low, high]; reports and returns None otherwise."""
-    if key not in cfg:
-        if required:
-            ctx.add('%s: missing %s' % (where, key))
-        return None
-    value = cfg[key]
-    kind = 'an integer' if integer else 'a number'
-    if not (type(value) is int if integer else _is_number(value)):
-        ctx.add('%s: %s must be %s, not %r' % (where, key, kind, value))
-        return None
-    if (low is not None and value < low) or (high is not None and value > high):
-        ctx.add('%s: %s %r out of range %s..%s' % (where, key, value,
-                                                    '' if low is None else low,
-                                                    '' if high is None else high))
-        return None
-    return value
-
-
-def _flag(ctx, where, cfg, key):
-    value = cfg.get(key, False)
-    if type(value) is not bool:
-        ctx.add('%s: %s must be true or false, not %r' % (where, key, value))
-        return False
-    return value
-
-
-def _identifier(name):
-    """A SECoP name: an ASCII letter or _, then letters, digits or _; 63 at most."""
-    if type(name) is not str or not 0 < len(name) <= 63:
-        return False
-    for index, c in enumerate(name):
-        if not ('a' <= c <= 'z' or 'A' <= c <= 'Z' or c == '_' or (index and '0' <= c <= '9')):
-            return False
-    return True
 
 
 # --- node ------------------------------------------------------------------------
 
 def _check_node(ctx):
     node = ctx.section('node')
-    if 'equipment_id' in node and not _identifier(node['equipment_id']):
+    if 'equipment_id' in node and not identifier(node['equipment_id']):
         ctx.add('node: equipment_id %r must be an identifier (letters, digits, _)'
                 % (node['equipment_id'],))
     if node.get('secop_version', '1.1') not in ('1.1', '2.0'):
@@ -188,7 +133,7 @@ def _check_node(ctx):
     state = node.get('state')
     if state is not None and (type(state) is not str or not state):
         ctx.add('node: state must be the name of the settings file, e.g. "state.json"')
-    _number(ctx, 'config', ctx.config, 'max_line', 64, 65536, integer=True)
+    number(ctx, 'config', ctx.config, 'max_line', 64, 65536, integer=True)
 
 
 # --- board section -------------------------------------------------------------------
@@ -196,9 +141,9 @@ def _check_node(ctx):
 def _check_board(ctx):
     cfg = ctx.section('board')
     where = 'board'
-    _number(ctx, where, cfg, 'vref_uv', 1000000, 5000000, integer=True)
+    number(ctx, where, cfg, 'vref_uv', 1000000, 5000000, integer=True)
     for key, low, high, integer in ctx.caps.SETTINGS:
-        _number(ctx, where, cfg, key, low, high, integer=integer)
+        number(ctx, where, cfg, key, low, high, integer=integer)
     if ctx.caps.OUTPUT_PINS is None:
         return
     safe = cfg.get('safe_pins')
@@ -207,7 +152,7 @@ def _check_board(ctx):
                 'switch them off before anything else runs')
     else:
         for pin in safe:
-            _output_pin(ctx, 'board.safe_pins', pin)
+            output_pin(ctx, 'board.safe_pins', pin)
     if ctx.caps.WIFI:
         _check_network(ctx, cfg.get('network', {}))
     elif 'network' in cfg:
@@ -219,16 +164,16 @@ def _check_network(ctx, net):
     if type(net) is not dict:
         ctx.add('%s must be a JSON object' % where)
         return
-    if not _flag(ctx, where, net, 'enabled'):
+    if not flag(ctx, where, net, 'enabled'):
         return
     if type(net.get('ssid')) is not str or not net.get('ssid'):
         ctx.add('%s: ssid missing: the name of the Wi-Fi network to join' % where)
     elif net['ssid'] in PLACEHOLDERS and ctx.secrets is not None:
         ctx.add('%s: ssid is still the placeholder %r: put the name of your Wi-Fi network'
                 % (where, net['ssid']))
-    _number(ctx, where, net, 'connect_timeout', 1, 120)
-    low = _number(ctx, where, net, 'backoff_min', 0.1, 3600)
-    high = _number(ctx, where, net, 'backoff_max', 0.1, 86400)
+    number(ctx, where, net, 'connect_timeout', 1, 120)
+    low = number(ctx, where, net, 'backoff_min', 0.1, 3600)
+    high = number(ctx, where, net, 'backoff_max', 0.1, 86400)
     if low is not None and high is not None and high < low:
         ctx.add('%s: backoff_max %r below backoff_min %r' % (where, high, low))
     ntp = net.get('ntp', {})
@@ -237,13 +182,13 @@ def _check_network(ctx, net):
     else:
         if 'host' in ntp and (type(ntp['host']) is not str or not ntp['host']):
             ctx.add('%s.ntp: host must be a host name or IP address' % where)
-        _number(ctx, where + '.ntp', ntp, 'interval', 60, 604800)
+        number(ctx, where + '.ntp', ntp, 'interval', 60, 604800)
     ap = net.get('ap', {})
-    ap_on = type(ap) is dict and _flag(ctx, where + '.ap', ap, 'enabled')
+    ap_on = type(ap) is dict and flag(ctx, where + '.ap', ap, 'enabled')
     if ap_on:
         if 'ssid' in ap and (type(ap['ssid']) is not str or not 0 < len(ap['ssid']) <= 32):
             ctx.add('%s.ap: ssid must be 1 to 32 characters' % where)
-        _number(ctx, where + '.ap', ap, 'after_failures', 1, 1000, integer=True)
+        number(ctx, where + '.ap', ap, 'after_failures', 1, 1000, integer=True)
     _check_secrets(ctx, ap_on)
 
 
@@ -263,74 +208,6 @@ def _check_secrets(ctx, ap_on):
             ctx.add('ap_password must be 8 to 63 characters (WPA2), or "" for an open access point')
 
 
-# --- pins -----------------------------------------------------------------------------
-
-def _use_pin(ctx, pin, user, label=None):
-    ctx.pins.append((pin, user, label or 'pin %s' % (pin,), ctx.module))
-
-
-def _claim_pin(ctx, where, cfg):
-    """The section's pin, recorded for the double-use check; None if missing."""
-    if 'pin' not in cfg:
-        ctx.add('%s: missing pin' % where)
-        return None
-    _use_pin(ctx, cfg['pin'], where)
-    return cfg['pin']
-
-
-def _adc_pin(ctx, where, cfg):
-    caps = ctx.caps
-    if caps.ADC_CHANNELS:
-        channel = cfg.get('channel')
-        if channel not in caps.ADC_CHANNELS:
-            ctx.add('%s: channel must be one of %s, not %r' % (
-                where, ', '.join(caps.ADC_CHANNELS), channel))
-        return
-    pin = _claim_pin(ctx, where, cfg)
-    if pin is None or pin in caps.ADC_PINS:
-        pass
-    elif pin in caps.ADC_NOT_WITH_WIFI and ctx.wifi:
-        ctx.add('%s: pin %r is on ADC2, which is unusable while Wi-Fi is on; use one of %s'
-                % (where, pin, _listing(caps.ADC_PINS)))
-    elif pin not in caps.ADC_PINS_WITHOUT_WIFI:
-        ctx.add('%s: pin %r is not an ADC input of %s; use one of %s'
-                % (where, pin, caps.TITLE, _listing(caps.ADC_PINS)))
-    atten = cfg.get('atten', '11db')
-    if caps.ADC_ATTENUATIONS and atten not in caps.ADC_ATTENUATIONS:
-        ctx.add('%s: atten must be one of %s, not %r' % (
-            where, ', '.join(caps.ADC_ATTENUATIONS), atten))
-
-
-def _output_pin(ctx, where, pin):
-    """Reports a pin that cannot drive a heater; True if it can."""
-    caps = ctx.caps
-    if pin in caps.OUTPUT_PINS:
-        return True
-    why = 'cannot output PWM on %s' % caps.TITLE if caps.TIMERS else 'is not a GPIO of %s' \
-        % caps.TITLE
-    for pins, note in caps.PIN_NOTES:
-        if pin in pins:
-            why = note
-            break
-    ctx.add('%s: pin %r %s; use one of %s' % (where, pin, why, _listing(caps.OUTPUT_PINS)))
-    return False
-
-
-def _listing(pins):
-    return ', '.join(str(pin) for pin in pins)
-
-
-def _check_pins(ctx):
-    seen = {}
-    for pin, user, label, module in ctx.pins:
-        if pin in seen:
-            first, other = seen[pin]
-            ctx.add('%s is used twice: by %s and by %s' % (label, first, user),
-                    tuple(m for m in (other, module) if m is not None))
-        else:
-            seen[pin] = (user, module)
-
-
 # --- modules ----------------------------------------------------------------------------
 
 def _check_modules(ctx):
@@ -347,7 +224,7 @@ def _check_modules(ctx):
             ctx.add('%s must be a JSON object' % where)
             continue
         name = cfg.get('name')
-        if not _identifier(name):
+        if not identifier(name):
             ctx.add('%s: name %r must be an identifier (letters, digits, _; at most 63)'
                     % (where, name))
         elif str(name).lower() in names:
@@ -368,7 +245,7 @@ def _check_modules(ctx):
             kind = keys
             keys = _CLASS_KEYS[kind]
         if keys is not None:                # a class that declares its keys
-            _known_keys(ctx, where, cfg, _MODULE_KEYS + keys)
+            known_keys(ctx, where, cfg, _MODULE_KEYS + keys)
         if kind in ('temperature', 'loop'):
             sensor = _check_sensor(ctx, where, cfg)
             if kind == 'loop':
@@ -386,15 +263,15 @@ def _check_sensor(ctx, where, cfg):
     if type(adc) is not dict:
         ctx.add('%s: missing adc (the input the sensor is wired to)' % where)
     else:
-        _adc_pin(ctx, where + '.adc', adc)
-    _number(ctx, where, cfg, 'samples', 1, 256, integer=True)
+        adc_pin(ctx, where + '.adc', adc)
+    number(ctx, where, cfg, 'samples', 1, 256, integer=True)
     sensor_cfg = cfg.get('sensor')
     if type(sensor_cfg) is not dict:
         ctx.add('%s: missing sensor (type and constants of the temperature sensor)' % where)
         return None
     vref = ctx.board_cfg.get('vref_uv', 3300000)
     try:
-        return sensors.from_config(sensor_cfg, vref if _is_number(vref) and vref > 0 else 3300000)
+        return sensors.from_config(sensor_cfg, vref if is_number(vref) and vref > 0 else 3300000)
     except (ValueError, TypeError, KeyError) as exc:
         ctx.add('%s.sensor: %s' % (where, exc))
         return None
@@ -408,15 +285,15 @@ def _check_sensor_safety(ctx, where, cfg, sensor, kind):
         import sensorcheck                  # MicroPython: boards/ itself is on the path
     overtemp = cfg.get('overtemp') if kind == 'loop' else None
     for text in sensorcheck.problems(ctx.caps, ctx.board_cfg, cfg['adc'], sensor,
-                                     overtemp if _is_number(overtemp) else None):
+                                     overtemp if is_number(overtemp) else None):
         ctx.add('%s.sensor: %s' % (where, text))
 
 
 def _check_loop(ctx, where, cfg, sensor):
     ctx.loops.append((ctx.module, cfg))
     _check_heater_output(ctx, where, cfg.get('heater'))
-    t_min = _number(ctx, where, cfg, 't_min', required=True)
-    t_max = _number(ctx, where, cfg, 't_max', required=True)
+    t_min = number(ctx, where, cfg, 't_min', required=True)
+    t_max = number(ctx, where, cfg, 't_max', required=True)
     if t_min is not None and t_max is not None and not t_min < t_max:
         ctx.add('%s: t_min %r must be below t_max %r' % (where, t_min, t_max))
     if sensor is not None:
@@ -431,20 +308,20 @@ def _check_loop(ctx, where, cfg, sensor):
         ctx.add('%s: overtemp missing: the heater would run without an over-temperature limit'
                 % where)
     else:
-        overtemp = _number(ctx, where, cfg, 'overtemp')
+        overtemp = number(ctx, where, cfg, 'overtemp')
         if overtemp is not None and t_max is not None and not overtemp > t_max:
             ctx.add('%s: overtemp %r must be above t_max %r' % (where, overtemp, t_max))
     _check_gains(ctx, where, cfg.get('pid', [0, 0, 0]))
-    _number(ctx, where, cfg, 'period', 0.05, 60)
-    _number(ctx, where, cfg, 'tolerance', 0.001, 100)
-    _number(ctx, where, cfg, 'window', 0, 3600)
-    _number(ctx, where, cfg, 'timeout', 0, 86400)
-    _number(ctx, where, cfg, 'ramp', 0, 100)
+    number(ctx, where, cfg, 'period', 0.05, 60)
+    number(ctx, where, cfg, 'tolerance', 0.001, 100)
+    number(ctx, where, cfg, 'window', 0, 3600)
+    number(ctx, where, cfg, 'timeout', 0, 86400)
+    number(ctx, where, cfg, 'ramp', 0, 100)
 
 
 def _check_gains(ctx, where, pid):
     if type(pid) is not list or len(pid) != 3 or \
-            not all(_is_number(g) and g >= 0 for g in pid):
+            not all(is_number(g) and g >= 0 for g in pid):
         ctx.add('%s: pid must be three numbers >= 0 [p, i, d], not %r' % (where, pid))
 
 
@@ -454,14 +331,14 @@ def _check_heater_output(ctx, where, heater):
         ctx.add('%s missing: pin, freq and rated_power of the heater output' % where)
         return
     power = heater.get('rated_power')
-    if not _is_number(power) or power <= 0:  # pyright: ignore[reportOptionalOperand]
+    if not is_number(power) or power <= 0:  # pyright: ignore[reportOptionalOperand]
         ctx.add('%s: rated_power must be the heater power in W (> 0), not %r' % (where, power))
     no_pins = ctx.caps.OUTPUT_PINS is None
-    _number(ctx, where, heater, 'freq', 1, ctx.caps.PWM_FREQ_MAX, required=not no_pins)
+    number(ctx, where, heater, 'freq', 1, ctx.caps.PWM_FREQ_MAX, required=not no_pins)
     if no_pins:
         return
-    pin = _claim_pin(ctx, where, heater)
-    if pin is None or not _output_pin(ctx, where, pin):
+    pin = claim_pin(ctx, where, heater)
+    if pin is None or not output_pin(ctx, where, pin):
         return
     safe = ctx.board_cfg.get('safe_pins')
     if type(safe) is list and pin not in safe:
@@ -485,7 +362,7 @@ def _check_timer(ctx, where, heater, pin):
             where, timer, reserved[timer],
             ' or '.join('"timer": %d, "channel": %d' % pair for pair in choices)))
     else:
-        _use_pin(ctx, ('timer', timer, channel), where, 'timer %d channel %d' % (timer, channel))
+        use_pin(ctx, ('timer', timer, channel), where, 'timer %d channel %d' % (timer, channel))
 
 
 def _check_heater_module(ctx, where, cfg, before):
@@ -507,9 +384,9 @@ def _check_tcp(ctx):
     if not ctx.caps.NETWORK:
         ctx.add('tcp: %s has no network; set "tcp": {"enabled": false}' % ctx.caps.TITLE)
         return
-    _number(ctx, where, tcp, 'port', 1, 65535, integer=True)
-    _number(ctx, where, tcp, 'max_clients', 1, MAX_CLIENTS, integer=True)
-    _number(ctx, where, tcp, 'idle_timeout', 0, 86400)
+    number(ctx, where, tcp, 'port', 1, 65535, integer=True)
+    number(ctx, where, tcp, 'max_clients', 1, MAX_CLIENTS, integer=True)
+    number(ctx, where, tcp, 'idle_timeout', 0, 86400)
     bind = tcp.get('bind', '0.0.0.0')
     if ctx.caps.WIFI and bind != '0.0.0.0':
         ctx.add('tcp: bind must be "0.0.0.0" on %s: an address bound to one interface '
@@ -520,11 +397,11 @@ def _check_tcp(ctx):
 
 def _check_discovery(ctx):
     cfg = ctx.section('discovery')
-    if not _flag(ctx, 'discovery', cfg, 'enabled'):
+    if not flag(ctx, 'discovery', cfg, 'enabled'):
         return              # (without TCP it stays off: there is no port to announce)
     for key in ('port', 'announce_port'):
-        _number(ctx, 'discovery', cfg, key, 1, 65535, integer=True)
-    _number(ctx, 'discovery', cfg, 'interval', 0, 86400)
+        number(ctx, 'discovery', cfg, key, 1, 65535, integer=True)
+    number(ctx, 'discovery', cfg, 'interval', 0, 86400)
 
 
 def _check_serial(ctx):
@@ -532,7 +409,7 @@ def _check_serial(ctx):
     where = 'serial'
     tcp = ctx.config.get('tcp', {})
     tcp_on = ctx.caps.NETWORK and (type(tcp) is not dict or tcp.get('enabled', True))
-    if not _flag(ctx, where, serial, 'enabled'):
+    if not flag(ctx, where, serial, 'enabled'):
         if not tcp_on:
             ctx.add('no transport enabled: enable tcp or serial')
         return
@@ -541,8 +418,8 @@ def _check_serial(ctx):
         if type(serial.get('path')) is not str:
             ctx.add('serial: path missing: the tty (pty) the node serves')
         return
-    _number(ctx, where, serial, 'baudrate', 300, 2000000, integer=True)
-    _number(ctx, where, serial, 'rxbuf', 64, 16384, integer=True)
+    number(ctx, where, serial, 'baudrate', 300, 2000000, integer=True)
+    number(ctx, where, serial, 'rxbuf', 64, 16384, integer=True)
     uart = serial.get('uart')
     if uart not in uarts:
         ctx.add('serial: uart must be one of %s, not %r' % (
@@ -550,16 +427,16 @@ def _check_serial(ctx):
         return
     if uarts[uart] is not None:         # the UART's own pins
         for pin in uarts[uart]:
-            _use_pin(ctx, pin, 'serial (UART %d)' % uart)
+            use_pin(ctx, pin, 'serial (UART %d)' % uart)
         return
     for key in ('tx', 'rx'):
         if key not in serial:
             ctx.add('serial: missing %s pin' % key)
             continue
         pin = serial[key]
-        _use_pin(ctx, pin, 'serial.' + key)
+        use_pin(ctx, pin, 'serial.' + key)
         if key == 'tx':
-            _output_pin(ctx, 'serial.tx', pin)
+            output_pin(ctx, 'serial.tx', pin)
         elif pin not in ctx.caps.OUTPUT_PINS and pin not in ctx.caps.INPUT_ONLY_PINS:
             ctx.add('serial.rx: pin %r cannot be a UART input' % (pin,))
 
@@ -568,7 +445,7 @@ def _check_serial(ctx):
 
 def _check_access(ctx):
     access = ctx.section('access')
-    _flag(ctx, 'access', access, 'read_only')
+    flag(ctx, 'access', access, 'read_only')
     for key in ('allow', 'writers'):
         value = access.get(key)
         if value is not None and (type(value) is not list
@@ -582,7 +459,7 @@ def _check_access(ctx):
 # --- watchdog --------------------------------------------------------------------------------
 
 def _check_watchdog(ctx):
-    wdt = _number(ctx, 'config', ctx.config, 'watchdog_ms', 0, integer=True)
+    wdt = number(ctx, 'config', ctx.config, 'watchdog_ms', 0, integer=True)
     if ctx.caps.OUTPUT_PINS is None:        # no hardware watchdog to check
         return
     if not wdt:
@@ -602,6 +479,6 @@ def _check_watchdog(ctx):
         ctx.add('watchdog_ms: the watchdog of %s allows at most %d' % (ctx.caps.TITLE, limit))
     for index, loop in ctx.loops:
         period = loop.get('period', 1.0)
-        if _is_number(period) and wdt < 4 * period * 1000:
+        if is_number(period) and wdt < 4 * period * 1000:
             ctx.add("watchdog_ms: %d is below 4 control periods of '%s' (%d ms)"
                     % (wdt, loop.get('name'), 4 * period * 1000), (index,))

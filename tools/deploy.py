@@ -7,7 +7,7 @@
     .venv/bin/python tools/deploy.py --board sim --port /dev/pts/N [--tcp-port N]
 
 Steps: check the config (boards/configcheck.py); compile firmware/ and the
-board's board.py to bytecode .mpy (loads on MicroPython 1.19 and later);
+board's modules to bytecode .mpy (loads on MicroPython 1.19 and later);
 list the board's files with their SHA-256; copy only what differs, and remove
 stale ``.py`` files that would shadow the ``.mpy`` (``foo.py`` beats
 ``foo.mpy``); reset the board and watch its console until the node serves;
@@ -15,12 +15,13 @@ then ask ``*IDN?`` and ``describe`` over TCP (or a serial line).
 
 Layout on the board: ``main.py``, ``config.json`` (and ``secrets.json`` if
 there is one next to the config) at the top, compiled modules in ``lib/``.
-``--board sim`` deploys the simulated board (board.py, plant.py) to a
+``--board sim`` deploys the simulated board (what its capabilities.py lists) to a
 host_tests/vboard/vboard.py virtual board, with TCP on 127.0.0.1 and a free port (the
 one the board already uses, when it has one).  Every failure says what to
 do next.  Before mpremote runs, the port must answer like a MicroPython REPL
 within seconds (a node's SECoP serial line does not).  ``--dry-run`` checks
-and builds, lists what a deploy copies, and does not touch the board.
+and builds, lists what a deploy copies, and does not touch the board.  The
+conversation with the board (REPL, mpremote, console) is tools/board_link.py.
 """
 
 import argparse
@@ -28,8 +29,6 @@ import datetime
 import hashlib
 import json
 import os
-import re
-import subprocess
 import sys
 import time
 
@@ -37,29 +36,17 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [os.path.join(ROOT, 'tools'), ROOT, os.path.join(ROOT, 'firmware')]
 
 import boards  # noqa: E402
+from board_link import (WATCHDOG, Failure, detail, inventory, mpremote,  # noqa: E402
+                        probe_repl, reset_and_watch)
 import build_mpy  # noqa: E402
 import build_page  # noqa: E402
 from boards import configcheck  # noqa: E402
 from simnode import LineClient, free_port  # noqa: E402
 from datafiles import beside, data_files  # noqa: E402
 
-MPREMOTE = os.path.join(os.path.dirname(sys.executable), 'mpremote')
 FIRMWARE = os.path.join(ROOT, 'firmware')
 # while files are copied the node is stopped and nothing feeds the watchdog
-MPY_BYTECODE = 6                # what mpy-cross writes; MicroPython 1.19+ loads it
 STEPS = 6
-SERVING = re.compile(r'SECoP node serving(.*)')
-WIFI_UP = re.compile(r'wifi: connected to .* as (\S+)')
-AP_UP = re.compile(r'wifi: access point .* up as (\S+)')
-
-
-class Failure(Exception):
-    """What went wrong, and what to do next."""
-
-    def __init__(self, what, todo):
-        Exception.__init__(self, what)
-        self.what = what
-        self.todo = todo
 
 
 class Item:
@@ -76,10 +63,6 @@ class Item:
 
 def step(number, text):
     print('[%d/%d] %s' % (number, STEPS, text), flush=True)
-
-
-def detail(text):
-    print('      ' + text, flush=True)
 
 
 # --- 1. config -----------------------------------------------------------------
@@ -149,155 +132,6 @@ def _sources(top):
                 yield os.path.relpath(os.path.join(folder, name), top).replace(os.sep, '/')
 
 
-# --- talking to the board --------------------------------------------------------
-
-def mpremote(port, commands, timeout=300):
-    """Run one mpremote session; returns its stdout lines or raises Failure."""
-    try:
-        proc = subprocess.run([MPREMOTE, 'connect', port] + commands, capture_output=True,
-                              text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        raise Failure('mpremote did not finish within %d s' % timeout,
-                      'press the board\'s reset button and run the deploy again')
-    output = proc.stdout + proc.stderr
-    if proc.returncode != 0 or 'Traceback' in proc.stdout:
-        raise Failure('mpremote failed on %s:\n%s' % (port, _indent(output.strip())),
-                      _advice(output, port))
-    return proc.stdout.splitlines()
-
-
-def _advice(output, port):
-    if 'failed to access' in output or 'No such file' in output:
-        return ('check the USB cable and the port name (ls /dev/ttyUSB* /dev/ttyACM*), that '
-                'you may use it (group dialout), and that no other program (screen, minicom, '
-                'Thonny, an open mpremote repl) holds %s' % port)
-    if 'could not enter raw repl' in output:
-        return ('the board does not answer on its REPL: press its reset button and run again; '
-                'if MicroPython is not flashed yet, follow docs/boards.md section 1')
-    if 'ENOSPC' in output or 'Errno 28' in output:
-        return 'the board\'s filesystem is full: remove files with mpremote fs rm, or reflash'
-    return 'read the mpremote output above; mpremote connect %s repl opens the REPL' % port
-
-
-def _indent(text):
-    return '\n'.join('      | ' + line for line in text.splitlines())
-
-
-_INVENTORY = r'''
-import os, sys
-try:
-    import hashlib, binascii
-except ImportError:
-    hashlib = None
-def _hash(p):
-    h = hashlib.sha256()
-    b = bytearray(512)
-    with open(p, 'rb') as f:
-        while True:
-            n = f.readinto(b)
-            if not n:
-                break
-            h.update(b[:n])
-    return binascii.hexlify(h.digest()).decode()
-def _walk(d, deep):
-    for e in (os.ilistdir(d) if d else os.ilistdir()):
-        p = d + '/' + e[0] if d else e[0]
-        if e[1] == 0x4000:
-            print('D', p)
-            if deep or p in ('lib', 'www'):
-                _walk(p, True)
-        else:
-            print('F', p, _hash(p) if hashlib and p in _want else '-')
-print('V', sys.platform, getattr(sys.implementation, '_mpy', 0) & 0xff,
-      '.'.join([str(x) for x in sys.implementation.version[:3]]))
-_want = %r
-_walk('', False)
-'''
-
-_WATCHDOG = r'''
-try:
-    import json
-    with open('config.json') as f:
-        _c = json.load(f)
-    print('P', _c.get('tcp', {}).get('port', 0))
-    if _c.get('watchdog_ms'):
-        import machine
-        machine.WDT(timeout=%d).feed()
-except Exception:
-    pass
-'''
-
-
-def probe_repl(port, timeout=3.0):
-    """Fail within seconds unless ``port`` answers like a MicroPython REPL: Ctrl-C twice,
-    then Ctrl-A must bring the raw REPL's banner; Ctrl-B leaves it again."""
-    import serial
-    try:
-        line = serial.serial_for_url(port, 115200, timeout=0.1)
-    except (OSError, ValueError) as exc:
-        raise Failure('cannot open %s: %s' % (port, exc), _advice('failed to access', port))
-    with line:
-        line.write(b'\r\x03\x03')
-        time.sleep(0.2)
-        seen = line.read(4096)
-        line.write(b'\r\x01')
-        deadline = time.monotonic() + timeout
-        while b'raw REPL; CTRL-B to exit' not in seen and time.monotonic() < deadline:
-            seen += line.read(4096)
-        if b'raw REPL; CTRL-B to exit' in seen:
-            line.write(b'\x02')
-            return
-        line.write(b'\n*IDN?\n')                # no REPL: a SECoP node answers this
-        time.sleep(1.0)
-        seen += line.read(4096)
-    if b'ISSE' in seen or b'SECoP' in seen:
-        raise Failure('%s answers in SECoP, not as a MicroPython REPL: it is the node\'s serial '
-                      'line (serial.path/serial.uart in config.json)' % port,
-                      'pass the port of the board\'s USB REPL with --port (ls /dev/ttyUSB* '
-                      '/dev/ttyACM*; the REPL is the one that answers mpremote connect PORT repl)')
-    raise Failure('no MicroPython REPL on %s within %.0f s (got %r)' % (port, timeout, seen[-80:]),
-                  _advice('could not enter raw repl', port))
-
-
-class Inventory:
-    """The board's files: ``files`` path -> sha256 ('-' if not hashed), ``dirs``."""
-
-    def __init__(self, lines):
-        self.files = {}
-        self.dirs = set()
-        self.platform = self.version = ''
-        self.mpy = 0
-        self.tcp_port = 0
-        for line in lines:
-            fields = line.split()
-            if not fields:
-                continue
-            if fields[0] == 'F' and len(fields) == 3:
-                self.files[fields[1]] = fields[2]
-            elif fields[0] == 'D' and len(fields) == 2:
-                self.dirs.add(fields[1])
-            elif fields[0] == 'V' and len(fields) == 4:
-                self.platform, self.mpy, self.version = fields[1], int(fields[2]), fields[3]
-            elif fields[0] == 'P' and len(fields) == 2 and fields[1].isdigit():
-                self.tcp_port = int(fields[1])
-
-
-def inventory(port, board, wanted):
-    grace = _WATCHDOG % board.WDT_GRACE_MS
-    lines = mpremote(port, ['exec', grace + _INVENTORY % (sorted(wanted),)])
-    inv = Inventory(lines)
-    if inv.platform != board.PLATFORM:
-        raise Failure('the board on %s runs MicroPython for %r, not %s'
-                      % (port, inv.platform, board.NAME),
-                      'pass the right --board, or flash the %s firmware (docs/boards.md)'
-                      % board.NAME)
-    if inv.mpy < MPY_BYTECODE:
-        raise Failure('MicroPython %s on the board cannot load .mpy version %d'
-                      % (inv.version, MPY_BYTECODE),
-                      'flash MicroPython 1.19 or later (docs/boards.md section 1)')
-    return inv
-
-
 # --- 4. sync -----------------------------------------------------------------------
 
 class Plan:
@@ -338,7 +172,7 @@ def shadowing_roots(items):
 
 
 def sync(port, board, plan, set_rtc):
-    commands = ['exec', _WATCHDOG % board.WDT_GRACE_MS]
+    commands = ['exec', WATCHDOG % board.WDT_GRACE_MS]
     for path in plan.remove:
         commands += ['+', 'fs', 'rm', ':' + path]
     for path in plan.remove_dirs:
@@ -356,86 +190,6 @@ def _rtc_now():
     now = datetime.datetime.now(datetime.timezone.utc)
     return 'import machine\nmachine.RTC().datetime((%d, %d, %d, %d, %d, %d, %d, 0))' % (
         now.year, now.month, now.day, now.isoweekday(), now.hour, now.minute, now.second)
-
-
-# --- 5. reset and console --------------------------------------------------------------
-
-class Console:
-    """What the node printed after the reset."""
-
-    def __init__(self):
-        self.serving = None
-        self.ip = None
-        self.access_point = None
-        self.lines = []
-
-
-def reset_and_watch(port, mode, timeout, want_ip):
-    import serial
-    with serial.serial_for_url(port, 115200, timeout=0.1) as line:
-        line.write(b'\r\x03\x03')
-        time.sleep(0.1)
-        line.reset_input_buffer()
-        if mode == 'hard':
-            line.write(b'\r\x01')
-            _read_until(line, b'raw REPL; CTRL-B to exit\r\n>', 5)
-            line.write(b'import machine\nmachine.reset()\n\x04')
-            rest = _read_until(line, b'OK', 5)
-        else:
-            line.write(b'\r\x02')
-            _read_until(line, b'>>> ', 5)
-            line.write(b'\x04')          # Ctrl-D at the REPL: soft reset, runs main.py
-            rest = b''
-        return _watch(line, rest, timeout, want_ip, port)
-
-
-def _read_until(line, token, timeout):
-    """Reads past ``token``; returns what came after it."""
-    data = b''
-    deadline = time.monotonic() + timeout
-    while token not in data and time.monotonic() < deadline:
-        data += line.read(256)
-    if token not in data:
-        raise Failure('the board did not answer on its REPL: %r' % data[-200:],
-                      'press the board\'s reset button and run the deploy again')
-    return data.split(token, 1)[1]
-
-
-def _watch(line, pending, timeout, want_ip, port):
-    console = Console()
-    traceback = None
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        pending += line.read(256)
-        *complete, pending = pending.split(b'\n')
-        for raw in complete:
-            text = raw.decode('utf-8', 'replace').strip('\r')
-            console.lines.append(text)
-            detail('| ' + text)
-            if traceback is not None:
-                traceback.append(text)
-                if not text.startswith(' '):
-                    raise Failure('the node stopped with an error:\n' + _indent('\n'.join(
-                        traceback)), 'fix the cause shown above; in mpremote connect %s repl, '
-                                     'import main shows the same error' % port)
-            elif text.startswith('Traceback'):
-                traceback = [text]
-            _note(console, text)
-        if console.serving is not None and (not want_ip or console.ip or console.access_point):
-            return console
-    return console
-
-
-def _note(console, text):
-    match = SERVING.search(text)
-    if match:
-        console.serving = match.group(1).strip()
-    match = WIFI_UP.search(text)
-    if match:
-        console.ip = match.group(1)
-    match = AP_UP.search(text)
-    if match:
-        console.access_point = match.group(1)
 
 
 # --- 6. verify ----------------------------------------------------------------------------

@@ -22,6 +22,7 @@ step keeps its lease.
 import asyncio
 import gc
 import json
+from micropython import const
 
 import registry
 from secop.errors import SECoPError
@@ -29,8 +30,8 @@ from secop.module import ERROR, Readable
 from secop.node import Node
 
 FIRMWARE = 'secop-micropython 0.1.0'
-_RESTART_MIN_MS = 1000      # back-off of a task that failed: doubles up to the max
-_RESTART_MAX_MS = 60000
+_RESTART_MIN_MS = const(1000)      # back-off of a task that failed: doubles up to the max
+_RESTART_MAX_MS = const(60000)
 
 
 class ConfigError(Readable):

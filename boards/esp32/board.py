@@ -17,6 +17,7 @@ import json
 import socket
 import struct
 import time
+from micropython import const
 
 import machine
 import network
@@ -27,7 +28,7 @@ from boardbase import BoardBase
 _ATTN = {'0db': ADC.ATTN_0DB, '2.5db': ADC.ATTN_2_5DB, '6db': ADC.ATTN_6DB,
          '11db': ADC.ATTN_11DB}
 _NTP_TO_1970 = 2208988800
-_EPOCH_2000 = 946684800
+_EPOCH_2000 = const(946684800)
 
 # The node's copies of capabilities.py (declared there, which is not deployed;
 # test_boards checks they agree): the usable ADC input per attenuation, outside

@@ -12,6 +12,7 @@ after ``tools/deploy.py`` or a battery-backed RTC has set it.
 
 import asyncio
 import time
+from micropython import const
 
 import machine
 import pyb
@@ -19,7 +20,7 @@ from machine import ADC, Pin
 
 from boardbase import BoardBase
 
-_FULL = 65535
+_FULL = const(65535)
 
 # The node's copies of capabilities.py (declared there, which is not deployed;
 # test_boards checks they agree): the usable ADC input and the REPL's port.

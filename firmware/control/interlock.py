@@ -21,7 +21,9 @@ read here (``clock.read()``) and compared wrap-safely (``clock.diff``), so no
 caller can hand in a stale time.
 """
 
-_FULL = 65535
+from micropython import const
+
+_FULL = const(65535)
 _NOT_STARTED = 'control not running yet'
 
 

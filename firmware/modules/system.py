@@ -1,11 +1,12 @@
 """Diagnostics module ``system``: the memory budget and health over SECoP."""
 
 import gc
+from micropython import const
 
 from secop.datatypes import Double, Int, String
 from secop.module import Command, Parameter, Readable, declare
 
-_MAX = 1 << 24      # exact in a float32 client; larger figures are reported as this
+_MAX = const(1 << 24)      # exact in a float32 client; larger figures are reported as this
 _BYTES = Int(0, _MAX, unit='B')
 
 

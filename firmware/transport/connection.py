@@ -18,8 +18,9 @@ saves a scheduler round per request.
 """
 
 import asyncio
+from micropython import const
 
-_BATCH = 512        # bytes of queued lines written before waiting for the stream
+_BATCH = const(512)        # bytes of queued lines written before waiting for the stream
 
 
 class Slot:

@@ -15,12 +15,13 @@ up and then every ``interval`` seconds if that is set; nothing by default.
 import asyncio
 import json
 import socket
+from micropython import const
 
 MAX_PACKET = 508
-_REQUEST_SIZE = 512         # a longer datagram is cut, fails to parse and is ignored
-_REPLIES_PER_SECOND = 10
-_SO_REUSEPORT = 15          # Linux: several nodes on one host share the port
-_SO_BROADCAST_LWIP = 0x20   # lwIP's value, for ports whose socket module lacks the name
+_REQUEST_SIZE = const(512)         # a longer datagram is cut, fails to parse and is ignored
+_REPLIES_PER_SECOND = const(10)
+_SO_REUSEPORT = const(15)          # Linux: several nodes on one host share the port
+_SO_BROADCAST_LWIP = const(0x20)   # lwIP's value, for ports whose socket module lacks the name
 
 
 def node_packet(node, tcp_port):

@@ -15,11 +15,12 @@ a fresh session starts, as after a reconnect.
 """
 
 import asyncio
+from micropython import const
 
 from transport.connection import Connection, Slot
 
 
-_POLL_MS = 20       # how often the client's presence is looked at
+_POLL_MS = const(20)       # how often the client's presence is looked at
 
 
 async def serve_serial(node, open_stream, max_line=1024, retry_ms=500, present=None):

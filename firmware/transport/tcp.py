@@ -8,12 +8,13 @@ client that activated and only listens is never dropped.
 """
 
 import asyncio
+from micropython import const
 
 from transport.connection import Connection, Slot
 
 _REFUSED = '["Impossible","too many clients: all %d slots of this node are in use; ' \
     'close another client and retry",{}]'
-_FIRST_LINE_S = 1           # how long a refused client may take to send its request
+_FIRST_LINE_S = const(1)           # how long a refused client may take to send its request
 
 
 def peer_ip(writer):

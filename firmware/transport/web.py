@@ -15,10 +15,11 @@ slow SECoP client.
 
 import asyncio
 import os
+from micropython import const
 
 PAGE = 'www/index.html.gz'      # relative to the working directory: / on a board
-_MAX_HEADERS = 64
-_DISCARD_MS = 1000      # after refusing a request, how long to swallow the rest of it
+_MAX_HEADERS = const(64)
+_DISCARD_MS = const(1000)      # after refusing a request, how long to swallow the rest of it
 _STATUS = {200: 'OK', 400: 'Bad Request', 404: 'Not Found',
            431: 'Request Header Fields Too Large', 503: 'Service Unavailable'}
 

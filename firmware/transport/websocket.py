@@ -19,11 +19,12 @@ only the framing changes:
 import asyncio
 import binascii
 import hashlib
+from micropython import const
 
 _GUID = b'258EAFA5-E914-47DA-95CA-C5AB0DC85B11'
 _CONTINUATION, _TEXT, _BINARY, _CLOSE, _PING, _PONG = 0, 1, 2, 8, 9, 10
 NORMAL, PROTOCOL_ERROR, UNSUPPORTED, TOO_BIG = 1000, 1002, 1003, 1009
-_CLOSE_WAIT_MS = 2000       # how long a close frame may take to leave
+_CLOSE_WAIT_MS = const(2000)       # how long a close frame may take to leave
 
 
 def accept_key(key):

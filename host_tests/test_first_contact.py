@@ -96,7 +96,8 @@ def test_ctrl_c_stops_cleanly_and_leaves_nothing_behind(tmp_path):
     assert not os.path.exists('/proc/%d' % node_pid)
 
 
-def test_sim_node_ends_when_sim_py_is_killed():
+def test_sim_node_ends_when_sim_py_is_killed(tmp_path, monkeypatch):
+    monkeypatch.setenv('TMPDIR', str(tmp_path))     # SIGKILL leaves sim.py's folder behind
     node = SimNode()
     pid = node.node_pid()
     node.proc.kill()

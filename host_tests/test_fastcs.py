@@ -22,8 +22,11 @@ def test_fastcs_reads_everything_writes_and_runs_a_command(driving_sim):
         pytest.skip('no .venv-fastcs: make setup found no Python >= 3.12 (set PY312=...)')
     raw = driving_sim.client()
     try:
-        raw.ask('change heater:_maxheaterpower 100')
-        assert raw.ask('change heater:target 30').startswith('changed')
+        # stop holds the present value: at 20 W the block settles at 42 degC (ambient 22 +
+        # 20 W / 1 W/K), so a target of 60 is never reached however long the host keeps the
+        # driver from running, and a target still above 50 after stop means stop failed
+        raw.ask('change heater:_maxheaterpower 20')
+        assert raw.ask('change heater:target 60').startswith('changed')
         assert read_value(raw, 'heater:status')[0] >= 300           # driving: stop will matter
         proc = subprocess.run([FASTCS_PYTHON, DRIVER, str(driving_sim.port)], capture_output=True,
                               text=True, timeout=120)
@@ -40,7 +43,7 @@ def test_fastcs_reads_everything_writes_and_runs_a_command(driving_sim):
         assert read_value(raw, 'heater:_maxheaterpower') == 42.0       # written through fastcs
         status = read_value(raw, 'heater:status')                      # stopped through fastcs
         assert status[0] < 300, status
-        assert read_value(raw, 'heater:target') < 29
+        assert read_value(raw, 'heater:target') < 50
     finally:
         raw.ask('change heater:_maxheaterpower 100')
         raw.close()

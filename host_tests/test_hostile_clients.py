@@ -538,6 +538,12 @@ def collect(sim):
         conn.close()
 
 
+def open_ttys(sim):
+    """The ptys the node holds open, after a collection."""
+    collect(sim)
+    return [target for target in fd_targets(sim) if target.startswith('/dev/pts/')]
+
+
 @pytest.fixture
 def usb_serial():
     """A node on a serial line under a stable path whose device can be
@@ -573,9 +579,8 @@ def test_serial_cable_pulled_and_plugged_again(usb_serial):
         time.sleep(0.5)
         masters.append(plug(link))                  # plugged again
         assert wait_for(lambda: identify_raw(masters[-1], 1).startswith(b'ISSE'), 10)
-        collect(sim)            # the old stream is closed when it is collected
-        ttys = [target for target in fd_targets(sim) if target.startswith('/dev/pts/')]
-        assert len(ttys) == 1, ttys
+        # the old stream is closed when it is collected, once the serial task let go of it
+        assert wait_for(lambda: len(open_ttys(sim)) == 1, 10, interval=0.2), open_ttys(sim)
     assert served(sim)
 
 

@@ -9,6 +9,18 @@ real time, and all of the firmware's time is simulated: the tick counter is
 simulated seconds after boot (a day unless configured; it never starts near
 0), and the wall clock starts at the host's time and runs at ``speed``.
 
+A host hiccup is not a board stall: the host may keep the MicroPython process
+from running for tens of milliseconds (a loaded machine), which at 20x is a
+simulated second without a control step, and the heater interlock would
+rightly declare a stall that no board would have.  So the board's clock
+(``elapsed_ms``, which the firmware's ticks and the plant's physics both read)
+counts real time only while the board could run: a wake scheduled through
+``sleep_ms`` may come up to ``_LATE_MS`` real milliseconds late, and real time
+beyond that, while a wake is overdue, is not board time.  Time spent waiting
+for I/O with no wake due still counts in full.  A real stall is what the
+``control_stall`` fault simulates: the loop keeps waking and its step does
+nothing, so the interlock sees it in simulated time.
+
 Board settings besides ``speed``, ``vref_uv``, ``wrap_in`` and ``plant``:
 ``adc_window_uv`` (the usable ADC input, [low, high] in uV; default the full
 scale) and ``adc_ceiling_uv`` (where an ESP32-like ADC clips, used by the
@@ -34,6 +46,7 @@ from secop.module import IDLE, WARN, Parameter, Readable, declare
 
 _ADC_BITS = 12
 _TICKS_PERIOD = 1 << 30
+_LATE_MS = 10               # real ms a scheduled wake may be late and still be board time
 FAULTS = (('none', 0), ('sensor_open', 1), ('sensor_short', 2), ('heater_stuck_on', 3),
           ('adc_error', 4), ('control_stall', 5), ('adc_saturation', 6))
 _STALL = 5
@@ -82,7 +95,8 @@ class Board(BoardBase):
         self._ticks_at_boot = (_TICKS_PERIOD - int(config.get('wrap_in', 86400) * 1000)) \
             % _TICKS_PERIOD
         self._host_last = time.ticks_ms()
-        self._host_ms = 0           # real milliseconds since boot
+        self._host_ms = 0           # real milliseconds since boot the board could run
+        self._wakes = []            # host ticks at which pending sleep_ms calls are due
         plant = config.get('plant', {})
         self.plant = ThermalPlant(
             plant.get('heat_capacity', 400.0), plant.get('loss', 1.0),
@@ -95,7 +109,12 @@ class Board(BoardBase):
     def elapsed_ms(self):
         """Simulated milliseconds since boot (unbounded: for the plant's physics)."""
         now = time.ticks_ms()
-        self._host_ms += time.ticks_diff(now, self._host_last)
+        last = self._host_last
+        gap = time.ticks_diff(now, last)
+        if self._wakes:
+            due = min(time.ticks_diff(wake, last) for wake in self._wakes)
+            gap = min(gap, max(due, 0) + _LATE_MS)      # the rest is a host hiccup
+        self._host_ms += gap
         self._host_last = now
         return int(self._host_ms * self._factor)
 
@@ -107,7 +126,13 @@ class Board(BoardBase):
         return (later - earlier + _TICKS_PERIOD // 2) % _TICKS_PERIOD - _TICKS_PERIOD // 2
 
     async def sleep_ms(self, ms):
-        await asyncio.sleep_ms(max(1, int(ms / self.speed)))
+        real_ms = max(1, int(ms / self.speed))
+        due = time.ticks_add(time.ticks_ms(), real_ms)
+        self._wakes.append(due)
+        try:
+            await asyncio.sleep_ms(real_ms)
+        finally:
+            self._wakes.remove(due)
 
     def clock(self):
         if self._clock is None:

@@ -71,7 +71,7 @@ soak: setup
 	$(PY) tools/soak.py --minutes $(or $(MINUTES),10)
 
 plot: setup
-	$(PY) tools/plot_step.py
+	$(PY) tools/autotune_plants.py --step
 
 deploy: setup
 	$(PY) tools/deploy.py --board $(BOARD) --port $(PORT)

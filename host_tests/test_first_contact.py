@@ -150,12 +150,12 @@ def test_bench_writes_json_and_table_under_build_only():
 
 def test_plot_never_calls_a_run_settled_that_ended_outside_the_band():
     sys.path.insert(0, TOOLS)
-    import plot_step
+    import autotune_plants
     ramp = [(t, 20.0 + t / 10) for t in range(0, 201, 10)]         # never within 0.1 K of 60
-    assert plot_step.settle_time(ramp, 60.0) is None
+    assert autotune_plants.settle_time(ramp, 60.0) is None
     approach = ramp[:5] + [(t, 60.05) for t in range(50, 201, 10)]
-    assert plot_step.settle_time(approach, 60.0) == 40
-    assert plot_step.settle_time(approach + [(210, 61.0)], 60.0) is None
+    assert autotune_plants.settle_time(approach, 60.0) == 40
+    assert autotune_plants.settle_time(approach + [(210, 61.0)], 60.0) is None
 
 
 def test_deploy_on_the_secop_serial_line_says_so_within_seconds():

@@ -9,7 +9,6 @@ change while tuning, a sensor fault and a tune that finds no oscillation."""
 import json
 import os
 import sys
-import time
 
 import pytest
 
@@ -48,35 +47,20 @@ def test_autotune_on_three_plants_meets_the_bar():
         assert result['rms'] <= 0.05, (name, result['rms'])
 
 
-class Node:
+class Node(autotune_plants.Recorder):
     """One simulated node and an activated connection that keeps the heater's status."""
 
     def __init__(self):
         self.sim = SimNode(speed=SPEED)
-        self.conn = self.sim.client(timeout=20)
-        self.conn.send('activate heater')
-        while self.conn.recv() != 'active heater':
-            pass
-        self.status = None
+        super().__init__(self.sim, timeout=20)
 
-    def ask(self, line):
-        reply, events = self.conn.request(line)
-        for event in events:
-            self._note(event)
-        return reply
+    ask = autotune_plants.Recorder.request
 
-    def _note(self, line):
-        action, spec, data = line.split(' ', 2)
-        if action == 'update' and spec == 'heater:status':
-            self.status = json.loads(data)[0]
-
-    def wait_status(self, predicate, timeout=60):
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if self.status is not None and predicate(self.status):
-                return self.status
-            self._note(self.conn.recv())
-        raise AssertionError('status not reached; last %r' % (self.status,))
+    def wait_status(self, predicate, sim_seconds=1200):
+        reached = self.until(lambda r: r.status is not None and predicate(r.status),
+                             sim_seconds, SPEED)
+        assert reached, 'status not reached; last %r' % (self.status,)
+        return self.status
 
     def read(self, spec):
         return value_of(self.ask('read ' + spec))
@@ -135,7 +119,7 @@ def test_no_oscillation_ends_in_warn_with_the_gains_kept(node):
         assert node.ask(line).startswith('changed '), line
     # the relay's high level is 10 W: the block cannot get near 80 degC
     assert node.ask('do heater:_autotune').startswith('done ')
-    status = node.wait_status(lambda s: s[0] == 200, timeout=60)
+    status = node.wait_status(lambda s: s[0] == 200)
     assert 'autotune failed: no oscillation' in status[1] and 'gains kept' in status[1], status
     assert node.read('heater:_pid') == gains
     for line in ('change heater:_timeout 900', 'change heater:_maxheaterpower 100',

@@ -1,7 +1,14 @@
 #!/usr/bin/env python3
-"""Autotune on simulated plants, measured over SECoP from the firmware under MicroPython.
+"""Step responses and autotune on simulated plants, measured over SECoP from the
+firmware under MicroPython.
 
     .venv/bin/python tools/autotune_plants.py [--plants NAME ...] [--speed 10] [--docs]
+    .venv/bin/python tools/autotune_plants.py --step [--target 60] [--seconds 600] [--docs]
+
+``--step`` (``make plot``): the default plant with the default gains, one step
+from where it stands to ``--target``; writes build/step_response.png and .md
+(``--docs``: docs/step_response.png and docs/control.md between its
+``plot:begin``/``plot:end`` markers).  Otherwise:
 
 For each plant (``PLANTS``: the default block and blocks that differ from it
 by 3x in heat capacity, loss, heater power, dead time and noise) it starts
@@ -171,27 +178,32 @@ def measure(name, speed, log=None):
     out = figures(rows, seconds)
     out['faults'] = sorted(set(v[1] for _, spec, v in rows
                                if spec == 'heater:status' and v[0] >= 400))
-    out.update(plant=name, ku=result['ku'], pu=result['pu'], amplitude=result['amplitude'],
+    out.update(plant=name, start=START, end=END, ku=result['ku'], pu=result['pu'], amplitude=result['amplitude'],
                relay=result['relay'], rule=result['rule'], p=gains['p'], i=gains['i'],
                d=gains['d'], t_fp=t_fp, rows=rows)
     return out
 
 
-def figures(rows, seconds):
+def figures(rows, seconds, end=END):
     values = [(t, v) for t, spec, v in rows if spec == 'heater:value']
-    overshoot = max(v for _, v in values) - END
-    settle = 0.0
-    for t, v in values:
-        if abs(v - END) > BAND:
-            settle = t
-    tail = [v - END for t, v in values if t > seconds - STEADY]
-    rms = math.sqrt(sum(e * e for e in tail) / len(tail)) if tail else float('nan')
-    return {'overshoot': overshoot, 'settle': settle, 'rms': rms, 'seconds': seconds}
+    tail = [v - end for t, v in values if t > seconds - STEADY]
+    return {'overshoot': max(v for _, v in values) - end, 'settle': settle_time(values, end),
+            'rms': math.sqrt(sum(e * e for e in tail) / len(tail)) if tail else float('nan'),
+            'seconds': seconds}
+
+
+def settle_time(values, target):
+    """The time of the last sample outside the band, None if the run ended outside it."""
+    outside = [t for t, v in values if abs(v - target) > BAND]
+    if not values or (outside and outside[-1] == values[-1][0]):
+        return None
+    return outside[-1] if outside else 0.0
 
 
 def passes(result):
     return 'error' not in result and not result['faults'] and result['overshoot'] <= 0.5 and \
-        result['settle'] <= 2 * result['t_fp'] and result['rms'] <= 0.05
+        result['settle'] is not None and result['settle'] <= 2 * result['t_fp'] and \
+        result['rms'] <= 0.05
 
 
 def measure_all(names, speed, log_folder=None):
@@ -213,6 +225,10 @@ def measure_all(names, speed, log_folder=None):
     return [results[name] for name in names]
 
 
+def seconds_text(seconds, unit=''):
+    return 'never' if seconds is None else '%.0f%s' % (seconds, unit)
+
+
 def table(results):
     lines = ['| plant | C (J/K) | k (W/K) | P (W) | dead time (s) | noise (K) | Ku (W/K) | '
              'Pu (s) | p, i, d | overshoot (K) | settled (s) | 2 t_fp (s) | rms (K) | bar |',
@@ -228,8 +244,8 @@ def table(results):
         verdict = 'met' if passes(r) else '**missed**'
         if r['faults']:
             verdict += ' (%s)' % '; '.join(r['faults'])
-        lines.append(head + ' %.1f | %.1f | %.3g, %.3g, %.3g | %.3f | %.0f | %.0f | %.4f | %s |' % (
-            r['ku'], r['pu'], r['p'], r['i'], r['d'], r['overshoot'], r['settle'],
+        lines.append(head + ' %.1f | %.1f | %.3g, %.3g, %.3g | %.3f | %s | %.0f | %.4f | %s |' % (
+            r['ku'], r['pu'], r['p'], r['i'], r['d'], r['overshoot'], seconds_text(r['settle']),
             2 * r['t_fp'], r['rms'], verdict))
     return '\n'.join(lines)
 
@@ -244,21 +260,91 @@ def plot(result, path):
     values = [(t, v) for t, spec, v in rows if spec == 'heater:value']
     power = [(t, v) for t, spec, v in rows if spec == 'heater_output:value']
     ax1.plot([t for t, _ in values], [v for _, v in values], label='heater:value')
-    ax1.axhline(END, color='k', linestyle='--', linewidth=0.8, label='target')
+    ax1.axhline(result['end'], color='k', linestyle='--', linewidth=0.8, label='target')
     ax1.axvline(2 * result['t_fp'], color='tab:green', linestyle=':', label='2 t_fp')
-    ax1.set_ylim(START - 1, END + 1.5)
+    low, high = sorted((result['start'], result['end']))
+    ax1.set_ylim(low - 1, high + 1.5)
     ax1.set_ylabel('\u00b0C')
     ax1.legend(loc='lower right')
     ax1.grid(True, alpha=0.3)
     ax2.step([t for t, _ in power], [v for _, v in power], where='post', color='tab:red')
     ax2.set_ylabel('heater (W)')
-    ax2.set_xlabel('simulated s since the target changed %g -> %g \u00b0C' % (START, END))
+    ax2.set_xlabel('simulated s since the target changed %g -> %g \u00b0C' % (
+        result['start'], result['end']))
     ax2.grid(True, alpha=0.3)
     fig.suptitle('%s: %s; p=%.3g i=%.3g d=%.3g' % (result['plant'], PLANTS[result['plant']][1],
                                                    result['p'], result['i'], result['d']))
     fig.tight_layout()
     fig.savefig(path, dpi=80)
     plt.close(fig)
+
+
+def step(target, seconds, speed):
+    """``make plot``: the default plant and gains stepped from where it stands to ``target``."""
+    node = SimNode(speed=speed)
+    try:
+        rec = Recorder(node)
+        start = value_of(rec.request('read heater:value'))
+        gains = value_of(rec.request('read heater:_pid'))
+        reply = rec.request('change heater:target %g' % target)
+        t_step = json.loads(reply.split(' ', 2)[2])[1]['t']
+        first = len(rec.rows)
+        shown = [0.0]
+
+        def done(r):
+            if r.now - t_step >= shown[0]:
+                print('simulated %3.0f of %.0f s' % (r.now - t_step, seconds), file=sys.stderr,
+                      flush=True)
+                shown[0] += seconds / 10
+            return r.now - t_step > seconds
+        rec.until(done, seconds + 60, speed)
+        rows = [(t - t_step, spec, v) for t, spec, v in rec.rows[first:]]
+        rec.request('change heater:target %g' % start)
+        rec.close()
+    finally:
+        node.stop()
+    out = figures(rows, seconds, target)
+    idle = [t for t, spec, v in rows if spec == 'heater:status' and v[0] < 300 and t > 0]
+    out.update(plant='default', start=start, end=target, rows=rows, p=gains['p'],
+               i=gains['i'], d=gains['d'], idle=idle[0] if idle else None,
+               t_fp=full_power_time(DEFAULT, start, target))
+    return out
+
+
+def step_text(r, png, doc, speed):
+    """The step's figures against the performance bar, as Markdown."""
+    bar = [('overshoot', '%.3f K' % r['overshoot'], '<= 0.3 K'),
+           ('time to settle within +-0.1 K', seconds_text(r['settle'], ' s'),
+            '<= %.0f s (2 t_fp)' % (2 * r['t_fp'])),
+           ('steady-state rms error (last %d s)' % STEADY, '%.4f K' % r['rms'], '<= 0.03 K'),
+           ('status back to IDLE', seconds_text(r['idle'], ' s'), 'settled + _window')]
+    lines = ['Step %.1f -> %.1f degC on the default simulated plant (%s) with the default gains '
+             'p=%g, i=%g, d=%g, measured over SECoP from the real firmware under MicroPython at '
+             '%gx simulated speed by `make plot` (`tools/autotune_plants.py --step`), %s.' % (
+                 r['start'], r['end'], ', '.join('%s %g' % kv for kv in sorted(DEFAULT.items())),
+                 r['p'], r['i'], r['d'], speed, time.strftime('%Y-%m-%d')), '',
+             '| figure | measured | bar |', '|---|---|---|']
+    lines += ['| %s | %s | %s |' % row for row in bar]
+    lines += ['', '![step response](%s)' % os.path.relpath(png, os.path.dirname(doc)), '']
+    return '\n'.join(lines)
+
+
+def main_step(args):
+    folder = os.path.join(ROOT, 'docs' if args.docs else 'build')
+    png = os.path.join(folder, 'step_response.png')
+    doc = os.path.join(folder, 'control.md' if args.docs else 'step_response.md')
+    os.makedirs(folder, exist_ok=True)
+    result = step(args.target, args.seconds, args.speed)
+    for key in ('overshoot', 'settle', 'rms', 'idle', 't_fp'):
+        print('%-10s %s' % (key, 'never' if result[key] is None else '%.4g' % result[key]))
+    plot(result, png)
+    text = step_text(result, png, doc, args.speed)
+    if args.docs:
+        bench.into_docs(text, doc, 'plot')
+    else:
+        with open(doc, 'w') as f:
+            f.write('# Step response\n\n' + text)
+    print('wrote', os.path.relpath(png, ROOT), os.path.relpath(doc, ROOT))
 
 
 def write_docs(results, out):
@@ -273,13 +359,19 @@ def write_docs(results, out):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--plants', nargs='*', default=list(PLANTS), choices=list(PLANTS))
-    parser.add_argument('--speed', type=float, default=10.0)
+    parser.add_argument('--speed', type=float, help='simulated speed (default 10, --step 20)')
+    parser.add_argument('--step', action='store_true', help='one step of the default plant')
+    parser.add_argument('--target', type=float, default=60.0, help='--step: the new target')
+    parser.add_argument('--seconds', type=float, default=600.0, help='--step: simulated s')
     parser.add_argument('--out', default=os.path.join(ROOT, 'build', 'plants'))
     parser.add_argument('--docs', action='store_true',
                         help='copy the figures to docs/plants and the table into docs/control.md')
     args = parser.parse_args(argv)
+    args.speed = args.speed or (20.0 if args.step else 10.0)
+    if args.step:
+        return main_step(args)
     os.makedirs(args.out, exist_ok=True)
     results = measure_all(args.plants, args.speed, args.out)
     for r in results:

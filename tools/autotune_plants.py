@@ -178,7 +178,8 @@ def measure(name, speed, log=None):
     out = figures(rows, seconds)
     out['faults'] = sorted(set(v[1] for _, spec, v in rows
                                if spec == 'heater:status' and v[0] >= 400))
-    out.update(plant=name, start=START, end=END, ku=result['ku'], pu=result['pu'], amplitude=result['amplitude'],
+    out.update(plant=name, start=START, end=END, ku=result['ku'], pu=result['pu'],
+               amplitude=result['amplitude'],
                relay=result['relay'], rule=result['rule'], p=gains['p'], i=gains['i'],
                d=gains['d'], t_fp=t_fp, rows=rows)
     return out

@@ -34,8 +34,20 @@ class Drawing:
         pts = ' '.join('%d,%d' % p for p in points)
         self.add('<polyline points="%s"%s/>' % (pts, ' class="%s"' % cls if cls else ''))
 
-    def dot(self, x, y):
-        self.add('<circle cx="%d" cy="%d" r="4" class="fill"/>' % (x, y))
+    def note(self, y, words, cls='note'):
+        """A line of small print under the drawing."""
+        self.text(20, y, words, cls=cls)
+
+    def line(self, x1, y1, x2, y2):
+        self.add('<line x1="%d" y1="%d" x2="%d" y2="%d"/>' % (x1, y1, x2, y2))
+
+    def wires(self, *polylines):
+        for points in polylines:
+            self.wire(*points)
+
+    def dots(self, *points):
+        for point in points:
+            self.add('<circle cx="%d" cy="%d" r="4" class="fill"/>' % point)
 
     def text(self, x, y, words, anchor='start', cls=''):
         words = words.replace('&', '&amp;').replace('<', '&lt;')
@@ -63,8 +75,8 @@ class Drawing:
         mid = (y1 + y2) // 2
         self.wire((x, y1), (x, mid - 5))
         self.wire((x, mid + 5), (x, y2))
-        self.add('<line x1="%d" y1="%d" x2="%d" y2="%d"/>' % (x - 16, mid - 5, x + 16, mid - 5))
-        self.add('<line x1="%d" y1="%d" x2="%d" y2="%d"/>' % (x - 16, mid + 5, x + 16, mid + 5))
+        self.line(x - 16, mid - 5, x + 16, mid - 5)
+        self.line(x - 16, mid + 5, x + 16, mid + 5)
         self.text(x + 24, mid + 5, label)
 
     def diode(self, x, y1, y2, label):
@@ -74,29 +86,30 @@ class Drawing:
         self.wire((x, mid + 10), (x, y2))
         self.add('<polygon points="%d,%d %d,%d %d,%d" class="fill"/>'
                  % (x - 12, mid + 10, x + 12, mid + 10, x, mid - 10))
-        self.add('<line x1="%d" y1="%d" x2="%d" y2="%d"/>' % (x - 12, mid - 10, x + 12, mid - 10))
+        self.line(x - 12, mid - 10, x + 12, mid - 10)
         self.text(x - 18, mid + 5, label, 'end')
 
     def ground(self, x, y):
         for i, half in enumerate((14, 9, 4)):
-            self.add('<line x1="%d" y1="%d" x2="%d" y2="%d"/>' % (x - half, y + i * 5,
-                                                                  x + half, y + i * 5))
+            self.line(x - half, y + i * 5, x + half, y + i * 5)
 
     def box(self, x, y, w, h, title, cls='board'):
         self.add('<rect x="%d" y="%d" width="%d" height="%d" rx="6" class="%s"/>'
                  % (x, y, w, h, cls))
         self.text(x + w // 2, y + 20, title, 'middle')
 
-    def pin(self, x, y, label, right=True):
-        self.add('<circle cx="%d" cy="%d" r="4" style="fill:#fff"/>' % (x, y))
-        self.text(x - 10 if right else x + 10, y + 5, label, 'end' if right else 'start')
+    def board(self, height, *pins):
+        """The ESP32 / Pyboard box on the left, its pins (y, label) on its right edge."""
+        self.box(20, 40, 170, height, 'ESP32 / Pyboard')
+        for y, label in pins:
+            self.add('<circle cx="190" cy="%d" r="4" style="fill:#fff"/>' % y)
+            self.text(180, y + 5, label, 'end')
 
     def mosfet(self, x, y):
         """N-channel MOSFET: drain up at (x, y-40), source down at (x, y+40), gate at x-30."""
-        self.add('<line x1="%d" y1="%d" x2="%d" y2="%d"/>' % (x - 16, y - 22, x - 16, y + 22))
+        self.line(x - 16, y - 22, x - 16, y + 22)
         for dy in (-18, 0, 18):
-            self.add('<line x1="%d" y1="%d" x2="%d" y2="%d"/>' % (x - 10, dy + y - 7,
-                                                                  x - 10, dy + y + 7))
+            self.line(x - 10, dy + y - 7, x - 10, dy + y + 7)
         self.wire((x - 10, y - 18), (x, y - 18), (x, y - 40))
         self.wire((x - 10, y + 18), (x, y + 18), (x, y + 40))
         self.wire((x - 10, y), (x, y), (x, y + 18))
@@ -113,84 +126,57 @@ class Drawing:
                 % (self.width, self.height, self.width, self.height, STYLE, ''.join(self.parts)))
 
 
-def ntc_divider():
-    d = Drawing(640, 360, 'NTC thermistor in a divider with a filter capacitor')
-    d.box(20, 40, 170, 280, 'ESP32 / Pyboard')
-    d.pin(190, 80, '3V3')
-    d.pin(190, 180, 'ADC (GPIO 35 / X20)')
-    d.pin(190, 300, 'GND')
-    d.wire((190, 80), (320, 80))
+def ntc_divider(d):
+    d.board(280, (80, '3V3'), (180, 'ADC (GPIO 35 / X20)'), (300, 'GND'))
     d.resistor(320, 80, 170, 'r_fixed 10 k\u2126 (0.1 %)')
-    d.wire((190, 180), (320, 180))
-    d.dot(320, 180)
     d.resistor(320, 180, 290, 'NTC 10 k\u2126, B 3950', ntc=True)
-    d.wire((320, 170), (320, 180))
-    d.wire((320, 180), (530, 180))
     d.capacitor(530, 180, 290, '100 nF')
-    d.wire((190, 300), (530, 300), (530, 290))
-    d.wire((320, 290), (320, 300))
-    d.dot(320, 300)
+    d.wires([(190, 80), (320, 80)], [(190, 180), (320, 180)], [(320, 170), (320, 180)],
+            [(320, 180), (530, 180)], [(190, 300), (530, 300), (530, 290)],
+            [(320, 290), (320, 300)])
+    d.dots((320, 180), (320, 300))
     d.ground(320, 310)
-    d.text(20, 350, 'Capacitor close to the ADC pin; twisted pair or shielded cable to the '
-                    'sensor.', cls='note')
-    return d
+    d.note(350, 'Capacitor close to the ADC pin; twisted pair or shielded cable to the '
+                    'sensor.')
 
 
-def mosfet_heater():
-    d = Drawing(660, 430, 'Heater on a low-side logic-level MOSFET')
-    d.box(20, 40, 170, 340, 'ESP32 / Pyboard')
-    d.pin(190, 278, 'GPIO 25 / Y3 (PWM)')
-    d.pin(190, 370, 'GND')
+def mosfet_heater(d):
+    d.board(340, (278, 'GPIO 25 / Y3 (PWM)'), (370, 'GND'))
     d.box(470, 40, 150, 90, 'heater supply', cls='board')
     d.text(545, 80, '12 V DC', 'middle')
     d.text(480, 120, '+')
     d.text(600, 120, '\u2212')
     # the load and its flyback diode between +12 V and the drain
-    d.wire((485, 130), (485, 150), (330, 150))
-    d.dot(400, 150)
-    d.wire((400, 150), (400, 160))
     d.box(375, 160, 50, 40, '', cls='')
     d.text(435, 185, 'heater')
-    d.wire((400, 200), (400, 220))
     d.diode(330, 150, 220, 'flyback diode*')
-    d.wire((330, 220), (400, 220))
-    d.dot(400, 220)
     d.mosfet(400, 260)
     d.text(420, 265, 'logic-level N-MOSFET')
     d.text(420, 283, '(e.g. IRLZ44N)', cls='note')
     # gate: series resistor, pull-down
     d.add('<rect x="215" y="271" width="50" height="14"/>')
     d.text(240, 264, '100 \u2126', 'middle')
-    d.wire((190, 278), (215, 278))
-    d.wire((265, 278), (360, 278))
-    d.dot(330, 278)
     d.resistor(330, 278, 370, '10 k\u2126 pull-down', left=True)
-    d.wire((400, 300), (400, 370))
-    d.wire((190, 370), (610, 370), (610, 130))
-    d.dot(330, 370)
-    d.dot(400, 370)
+    d.wires([(485, 130), (485, 150), (330, 150)], [(400, 150), (400, 160)],
+            [(400, 200), (400, 220)], [(330, 220), (400, 220)], [(190, 278), (215, 278)],
+            [(265, 278), (360, 278)], [(400, 300), (400, 370)],
+            [(190, 370), (610, 370), (610, 130)], [(250, 370), (250, 380)])
+    d.dots((400, 150), (400, 220), (330, 278), (330, 370), (400, 370), (250, 370))
     d.ground(250, 380)
-    d.wire((250, 370), (250, 380))
-    d.dot(250, 370)
-    d.text(20, 400, 'Common ground: board GND joined to the supply\u2019s \u2212; the heater '
-                    'current flows only in the right-hand loop.', cls='note')
-    d.text(20, 416, '* only for inductive loads (fans, valves, relay coils); a resistive '
-                    'heater needs none.', cls='note')
-    return d
+    d.note(400, 'Common ground: board GND joined to the supply\u2019s \u2212; the heater '
+                    'current flows only in the right-hand loop.')
+    d.note(416, '* only for inductive loads (fans, valves, relay coils); a resistive '
+                    'heater needs none.')
 
 
-def ssr_heater():
-    d = Drawing(640, 330, 'Heater on a zero-cross solid-state relay')
-    d.box(20, 40, 170, 200, 'ESP32 / Pyboard')
-    d.pin(190, 100, 'GPIO 25 / Y3 (PWM)')
-    d.pin(190, 200, 'GND')
+def ssr_heater(d):
+    d.board(200, (100, 'GPIO 25 / Y3 (PWM)'), (200, 'GND'))
+    d.wires([(190, 100), (280, 100)], [(190, 200), (280, 200)])
     d.box(280, 60, 140, 160, 'SSR (DC in)')
     d.text(290, 105, '+ 3\u201332 V')
     d.text(290, 205, '\u2212')
     d.text(410, 105, '1', 'end')
     d.text(410, 205, '2', 'end')
-    d.wire((190, 100), (280, 100))
-    d.wire((190, 200), (280, 200))
     d.wire((420, 100), (470, 100), cls='hot')
     d.add('<rect x="470" y="92" width="40" height="16" class="hot"/>')
     d.text(490, 86, 'fuse', 'middle')
@@ -201,15 +187,19 @@ def ssr_heater():
     d.text(500, 240, 'heater', 'middle')
     d.wire((530, 200), (600, 200), cls='hot')
     d.text(605, 205, 'N')
-    d.text(20, 280, 'Mains side: a qualified person, a fuse, protective earth on the '
+    d.note(280, 'Mains side: a qualified person, a fuse, protective earth on the '
                     'heater body and the enclosure.', cls='warn')
-    d.text(20, 305, 'A zero-cross SSR switches at the next zero crossing (every 10 ms at '
-                    '50 Hz): use "freq": 1.', cls='note')
-    return d
+    d.note(305, 'A zero-cross SSR switches at the next zero crossing (every 10 ms at '
+                    '50 Hz): use "freq": 1.')
 
 
-DRAWINGS = {'ntc_divider.svg': ntc_divider, 'mosfet_heater.svg': mosfet_heater,
-            'ssr_heater.svg': ssr_heater}
+# file: (width, height, title, what draws it)
+DRAWINGS = {
+    'ntc_divider.svg': (640, 360, 'NTC thermistor in a divider with a filter capacitor',
+                        ntc_divider),
+    'mosfet_heater.svg': (660, 430, 'Heater on a low-side logic-level MOSFET', mosfet_heater),
+    'ssr_heater.svg': (640, 330, 'Heater on a zero-cross solid-state relay', ssr_heater),
+}
 
 
 def main(argv=None):
@@ -217,10 +207,12 @@ def main(argv=None):
     parser.add_argument('--out', default=os.path.join(ROOT, 'docs', 'wiring'))
     args = parser.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
-    for name, draw in DRAWINGS.items():
+    for name, (width, height, title, draw) in DRAWINGS.items():
+        drawing = Drawing(width, height, title)
+        draw(drawing)
         path = os.path.join(args.out, name)
         with open(path, 'w') as f:
-            f.write(draw().svg())
+            f.write(drawing.svg())
         print('wrote', os.path.relpath(path))
 
 

@@ -38,14 +38,12 @@ HEAP_GROWTH_LIMIT = 2048
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--minutes', type=float, default=10.0,
-                        help='length of the run, the warm-up included')
-    parser.add_argument('--clients', type=int, default=LIMIT - 1,
-                        help='load clients (the monitor takes one more connection)')
-    parser.add_argument('--speed', type=float, default=10.0,
-                        help='simulated seconds per real second')
-    parser.add_argument('--seed', type=int, default=1, help='random seed of the load')
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument('--minutes', type=float, default=10.0, help='the warm-up included')
+    parser.add_argument('--clients', type=int, default=LIMIT - 1, help='besides the monitor')
+    parser.add_argument('--speed', type=float, default=10.0, help='simulated s per real s')
+    parser.add_argument('--seed', type=int, default=1)
     parser.add_argument('--write', metavar='FILE', help='also write the report (Markdown)')
     args = parser.parse_args(argv)
     if not 1 <= args.clients < LIMIT:
@@ -53,7 +51,6 @@ def parse_args(argv=None):
     return args
 
 
-# --- the node ---------------------------------------------------------------
 
 def firmware_version():
     """The commit the firmware comes from ('-dirty' when the work tree differs)."""
@@ -73,7 +70,6 @@ def open_fds(node):
         return None
 
 
-# --- statistics ---------------------------------------------------------------
 
 class Stats:
     """Counters shared by the client threads: ``count`` by name ('requests', 'updates',
@@ -90,11 +86,8 @@ class Stats:
         with self.lock:
             self.count.update(('requests', 'reply ' + kind))
             self.latency[action].append(seconds)
-            if kind.startswith('error'):
-                try:
-                    self.count['error ' + json.loads(reply.split(' ', 2)[2])[0]] += 1
-                except (ValueError, IndexError):
-                    self.count['error (malformed report)'] += 1
+        if kind.startswith('error'):        # the class, or the start of a malformed report
+            self.add('error ' + reply.split(' ', 2)[-1][2:20].split('"')[0])
 
     def add(self, name, count=1):
         with self.lock:
@@ -141,7 +134,6 @@ class Client(LineClient):
             self.sock.settimeout(15)
 
 
-# --- load -------------------------------------------------------------------
 
 class Load:
     """The client threads, from ``start()`` until ``stop()`` or the deadline."""
@@ -194,8 +186,7 @@ class Load:
         return None
 
     def _worker(self, index, rng):
-        client = self._connect()
-        active = False
+        client, active = self._connect(), False
         next_fault = time.monotonic() + self.first_fault
         while client is not None and self._running():
             try:
@@ -203,40 +194,37 @@ class Load:
                     self._fault_cycle(client, rng)
                     next_fault = time.monotonic() + rng.uniform(15, 30)
                     continue
-                roll = rng.random()
-                if roll < 0.45:
-                    client.ask('read ' + rng.choice(self.params))
-                elif roll < 0.65:
-                    client.ask('change heater:target %.2f' % rng.uniform(20, 60))
-                elif roll < 0.75:
-                    client.ask('deactivate' if active else 'activate')
-                    active = not active
-                    if active:
-                        client.drain_events(rng.uniform(0.2, 1.0))
-                elif roll < 0.85:
-                    client.ask('ping %d' % rng.randrange(1 << 30))
-                elif roll < 0.90:
-                    client.ask('read system:value')
-                elif roll < 0.95:
-                    client.ask('do heater:stop')
-                else:
-                    client.close()
-                    self.stats.add('reconnects')
-                    client = self._connect()
-                    active = False
+                active = self._request(client, rng, active)
             except Refused:
                 self.stats.add('refused')
-                client.close()
-                client = self._connect()
-                active = False
+                active = None
             except (OSError, EOFError, ValueError, UnicodeError):
-                client.close()
                 self.stats.add('reconnects')
-                client = self._connect()
-                active = False
+                active = None
+            if active is None:
+                client.close()
+                client, active = self._connect(), False
             time.sleep(rng.uniform(0, 0.01))
         if client is not None:
             client.close()
+
+    def _request(self, client, rng, active):
+        """One request of the mix; returns whether the client is activated, None to
+        reconnect."""
+        roll = rng.random()
+        if 0.65 <= roll < 0.75:
+            client.ask('deactivate' if active else 'activate')
+            if not active:
+                client.drain_events(rng.uniform(0.2, 1.0))
+            return not active
+        if roll >= 0.95:
+            self.stats.add('reconnects')
+            return None
+        client.ask('read ' + rng.choice(self.params) if roll < 0.45 else
+                   'change heater:target %.2f' % rng.uniform(20, 60) if roll < 0.65 else
+                   'ping %d' % rng.randrange(1 << 30) if roll < 0.85 else
+                   'read system:value' if roll < 0.90 else 'do heater:stop')
+        return active
 
     def _fault_cycle(self, client, rng):
         """Inject a plant fault, let it act for a few seconds, clear it."""
@@ -250,7 +238,6 @@ class Load:
         client.ask('do heater:clear_errors')
 
 
-# --- monitor ----------------------------------------------------------------
 
 def wait_clients(client, count, seconds=10):
     end = time.monotonic() + seconds
@@ -262,7 +249,6 @@ def wait_clients(client, count, seconds=10):
     return False
 
 
-# --- heap drift: a fixed stream of pipelined requests (make bench) ----------------
 
 DRIFT_MIX = ('read heater:value', 'read outside:value', 'change heater:_maxheaterpower 40',
              'ping', 'do heater:_examplecommand {"a":2.5,"b":4}', 'read heater:status',
@@ -334,7 +320,6 @@ def drift(port, requests, log, batch=64, seconds=400, segments=5):
             conn.close()
 
 
-# --- run --------------------------------------------------------------------
 
 def progress(t0, total, text):
     print('[%4.0f/%.0f s] %s' % (time.monotonic() - t0, total, text), file=sys.stderr,

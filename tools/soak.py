@@ -63,10 +63,9 @@ def firmware_version():
 
 def open_fds(node):
     """Open file descriptors of the MicroPython process (Linux), or None."""
-    pid = node.node_pid()
     try:
-        return len(os.listdir('/proc/%d/fd' % pid)) if pid else None
-    except OSError:
+        return len(os.listdir('/proc/%d/fd' % node.node_pid()))
+    except (OSError, TypeError):        # no such process, or no pid
         return None
 
 
@@ -240,6 +239,7 @@ class Load:
 
 
 def wait_clients(client, count, seconds=10):
+    """Whether system:_clients comes down to ``count`` within ``seconds``."""
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         client.ask('read system:value')                  # refreshes system:_clients
@@ -364,9 +364,9 @@ def run(args):
                 result['failure'] = 'monitor connection lost: %r' % (exc,)
                 break
             if len(samples) % 6 == 0:
+                errors = sum(v for k, v in stats.count.items() if k.startswith('error '))
                 progress(t0, total, '%d requests, %d errors; heap %d allocated, %d free' % (
-                    stats.count['requests'], sum(v for k, v in stats.count.items() if k[:6] == 'error '),
-                    samples[-1][0], samples[-1][1]))
+                    stats.count['requests'], errors, samples[-1][0], samples[-1][1]))
         load.stop()
         result['clients_back'] = wait_clients(monitor, 1)
         result['end'] = heap_figures(monitor)
@@ -426,16 +426,12 @@ def report(result):
 
 def verdict(result):
     """Problems that make the exit code non-zero."""
-    problems = []
-    if not result['alive']:
-        problems.append('the node died or stopped answering')
-    if 'start' in result and 'end' in result:
-        growth = result['end'][0] - result['start'][0]
-        if growth > HEAP_GROWTH_LIMIT:
-            problems.append('the heap grew by %d bytes' % growth)
-    else:
-        problems.append('no heap figures')
-    return problems
+    problems = [] if result['alive'] else ['the node died or stopped answering']
+    if 'start' not in result or 'end' not in result:
+        return problems + ['no heap figures']
+    growth = result['end'][0] - result['start'][0]
+    return problems + (['the heap grew by %d bytes' % growth]
+                       if growth > HEAP_GROWTH_LIMIT else [])
 
 
 def main(argv=None):

@@ -132,6 +132,20 @@ class Recorder:
                 return False
         return False
 
+    def step(self, target, seconds, speed, show=None):
+        """Change the target and record ``seconds`` (simulated); the rows, timed from the
+        change.  ``show(elapsed)`` is called on each update."""
+        reply = self.request('change heater:target %g' % target)
+        t_step = json.loads(reply.split(' ', 2)[2])[1]['t']
+        first = len(self.rows)
+
+        def done(r):
+            if show:
+                show(r.now - t_step)
+            return r.now - t_step > seconds
+        self.until(done, seconds + 60, speed)
+        return [(t - t_step, spec, v) for t, spec, v in self.rows[first:]]
+
     def close(self):
         self.conn.close()
 
@@ -166,11 +180,7 @@ def measure(name, speed, log=None):
             return {'plant': name, 'error': 'not settled at %g: %s' % (START, rec.status)}
         t_fp = full_power_time(plant)
         seconds = 2 * t_fp + STEADY + 30
-        reply = rec.request('change heater:target %g' % END)
-        t_step = json.loads(reply.split(' ', 2)[2])[1]['t']
-        first = len(rec.rows)
-        rec.until(lambda r: r.now - t_step > seconds, seconds + 60, speed)
-        rows = [(t - t_step, spec, v) for t, spec, v in rec.rows[first:]]
+        rows = rec.step(END, seconds, speed)
         rec.close()
     finally:
         node.stop()
@@ -287,19 +297,14 @@ def step(target, seconds, speed):
         rec = Recorder(node)
         start = value_of(rec.request('read heater:value'))
         gains = value_of(rec.request('read heater:_pid'))
-        reply = rec.request('change heater:target %g' % target)
-        t_step = json.loads(reply.split(' ', 2)[2])[1]['t']
-        first = len(rec.rows)
         shown = [0.0]
 
-        def done(r):
-            if r.now - t_step >= shown[0]:
-                print('simulated %3.0f of %.0f s' % (r.now - t_step, seconds), file=sys.stderr,
+        def show(elapsed):
+            if elapsed >= shown[0]:
+                print('simulated %3.0f of %.0f s' % (elapsed, seconds), file=sys.stderr,
                       flush=True)
                 shown[0] += seconds / 10
-            return r.now - t_step > seconds
-        rec.until(done, seconds + 60, speed)
-        rows = [(t - t_step, spec, v) for t, spec, v in rec.rows[first:]]
+        rows = rec.step(target, seconds, speed, show)
         rec.request('change heater:target %g' % start)
         rec.close()
     finally:

@@ -32,9 +32,9 @@ def serial_sim():
 
 @pytest.fixture(scope='module')
 def driving_sim():
-    """A simulated node at 4x speed, for tests whose clients drive the heater: the
-    control step's lease is two periods (1 s simulated), which at 20x is 50 ms of
-    real time, less than a busy machine may keep the node from running."""
+    """A simulated node at 4x speed, for tests whose clients drive the heater and
+    wait for real clients (frappy, bluesky, fastcs) that think in wall-clock time:
+    at 4x their own timeouts stay far from the plant's time constants."""
     node = SimNode(speed=4)
     yield node
     node.stop()

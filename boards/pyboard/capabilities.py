@@ -1,6 +1,6 @@
 """What a Pyboard v1.1 (STM32F405) offers the node, declared once.
 
-Plain data, no imports: tools/configcheck.py checks configs against it,
+Plain data, no imports: boards/configcheck.py checks configs against it,
 tools/deploy.py, tools/typecheck.py and manifest.py read it (host only, by
 path, through boards/__init__.py).
 """

@@ -1,33 +1,30 @@
 """The deploy's conversation with a board over its USB serial port (host side).
 
-``probe_repl`` makes sure the port answers like a MicroPython REPL within
-seconds; ``mpremote`` runs one mpremote session; ``inventory`` lists the
-board's files with their SHA-256 (and holds off its watchdog while the node
-is stopped); ``reset_and_watch`` resets the board and reads its console until
-the node serves.  Every failure is a ``Failure``: what went wrong and what to
-do next.
+``probe_repl`` fails within seconds unless the port answers like a MicroPython
+REPL (mpremote would hang there); ``mpremote`` runs one mpremote session;
+``inventory`` lists the board's files with their SHA-256; ``reset_and_watch``
+resets the board and reads its console until the node serves.  Every failure
+is a ``Failure(what went wrong, what to do next)``.
 """
 
+import json
 import os
 import re
 import subprocess
 import sys
 import time
+import types
 
 MPREMOTE = os.path.join(os.path.dirname(sys.executable), 'mpremote')
 MPY_BYTECODE = 6                # what mpy-cross writes; MicroPython 1.19+ loads it
-SERVING = re.compile(r'SECoP node serving(.*)')
-WIFI_UP = re.compile(r'wifi: connected to .* as (\S+)')
-AP_UP = re.compile(r'wifi: access point .* up as (\S+)')
+RAW_REPL = b'raw REPL; CTRL-B to exit'
+CONSOLE = {'serving': re.compile(r'SECoP node serving(.*)'),       # what the node prints
+           'ip': re.compile(r'wifi: connected to .* as (\S+)'),
+           'access_point': re.compile(r'wifi: access point .* up as (\S+)')}
 
 
 class Failure(Exception):
-    """What went wrong, and what to do next."""
-
-    def __init__(self, what, todo):
-        Exception.__init__(self, what)
-        self.what = what
-        self.todo = todo
+    """``Failure(what went wrong, what to do next)``."""
 
 
 def detail(text):
@@ -66,43 +63,15 @@ def _indent(text):
     return '\n'.join('      | ' + line for line in text.splitlines())
 
 
-_INVENTORY = r'''
-import os, sys
-try:
-    import hashlib, binascii
-except ImportError:
-    hashlib = None
-def _hash(p):
-    h = hashlib.sha256()
-    b = bytearray(512)
-    with open(p, 'rb') as f:
-        while True:
-            n = f.readinto(b)
-            if not n:
-                break
-            h.update(b[:n])
-    return binascii.hexlify(h.digest()).decode()
-def _walk(d, deep):
-    for e in (os.ilistdir(d) if d else os.ilistdir()):
-        p = d + '/' + e[0] if d else e[0]
-        if e[1] == 0x4000:
-            print('D', p)
-            if deep or p in ('lib', 'www'):
-                _walk(p, True)
-        else:
-            print('F', p, _hash(p) if hashlib and p in _want else '-')
-print('V', sys.platform, getattr(sys.implementation, '_mpy', 0) & 0xff,
-      '.'.join([str(x) for x in sys.implementation.version[:3]]))
-_want = %r
-_walk('', False)
-'''
-
+# Run on the board first in every session that stops the node: nothing feeds the
+# watchdog until the reset, so hold it off (WDT_GRACE_MS); keeps the node's TCP port.
 WATCHDOG = r'''
+_port = 0
 try:
     import json
     with open('config.json') as f:
         _c = json.load(f)
-    print('P', _c.get('tcp', {}).get('port', 0))
+    _port = _c.get('tcp', {}).get('port', 0)
     if _c.get('watchdog_ms'):
         import machine
         machine.WDT(timeout=%d).feed()
@@ -110,65 +79,46 @@ except Exception:
     pass
 '''
 
-
-def probe_repl(port, timeout=3.0):
-    """Fail within seconds unless ``port`` answers like a MicroPython REPL: Ctrl-C twice,
-    then Ctrl-A must bring the raw REPL's banner; Ctrl-B leaves it again."""
-    import serial
-    try:
-        line = serial.serial_for_url(port, 115200, timeout=0.1)
-    except (OSError, ValueError) as exc:
-        raise Failure('cannot open %s: %s' % (port, exc), _advice('failed to access', port))
-    with line:
-        line.write(b'\r\x03\x03')
-        time.sleep(0.2)
-        seen = line.read(4096)
-        line.write(b'\r\x01')
-        deadline = time.monotonic() + timeout
-        while b'raw REPL; CTRL-B to exit' not in seen and time.monotonic() < deadline:
-            seen += line.read(4096)
-        if b'raw REPL; CTRL-B to exit' in seen:
-            line.write(b'\x02')
-            return
-        line.write(b'\n*IDN?\n')                # no REPL: a SECoP node answers this
-        time.sleep(1.0)
-        seen += line.read(4096)
-    if b'ISSE' in seen or b'SECoP' in seen:
-        raise Failure('%s answers in SECoP, not as a MicroPython REPL: it is the node\'s serial '
-                      'line (serial.path/serial.uart in config.json)' % port,
-                      'pass the port of the board\'s USB REPL with --port (ls /dev/ttyUSB* '
-                      '/dev/ttyACM*; the REPL is the one that answers mpremote connect PORT repl)')
-    raise Failure('no MicroPython REPL on %s within %.0f s (got %r)' % (port, timeout, seen[-80:]),
-                  _advice('could not enter raw repl', port))
-
-
-class Inventory:
-    """The board's files: ``files`` path -> sha256 ('-' if not hashed), ``dirs``."""
-
-    def __init__(self, lines):
-        self.files = {}
-        self.dirs = set()
-        self.platform = self.version = ''
-        self.mpy = 0
-        self.tcp_port = 0
-        for line in lines:
-            fields = line.split()
-            if not fields:
-                continue
-            if fields[0] == 'F' and len(fields) == 3:
-                self.files[fields[1]] = fields[2]
-            elif fields[0] == 'D' and len(fields) == 2:
-                self.dirs.add(fields[1])
-            elif fields[0] == 'V' and len(fields) == 4:
-                self.platform, self.mpy, self.version = fields[1], int(fields[2]), fields[3]
-            elif fields[0] == 'P' and len(fields) == 2 and fields[1].isdigit():
-                self.tcp_port = int(fields[1])
+_INVENTORY = r'''
+import os, sys, json, hashlib, binascii
+def _hash(p):
+    h = hashlib.sha256()
+    b = bytearray(512)
+    with open(p, 'rb') as f:
+        n = f.readinto(b)
+        while n:
+            h.update(b[:n])
+            n = f.readinto(b)
+    return binascii.hexlify(h.digest()).decode()
+_inv = {'platform': sys.platform, 'mpy': getattr(sys.implementation, '_mpy', 0) & 0xff,
+        'version': '.'.join([str(x) for x in sys.implementation.version[:3]]),
+        'tcp_port': _port, 'files': {}, 'dirs': []}
+def _walk(d, deep):
+    for e in (os.ilistdir(d) if d else os.ilistdir()):
+        p = d + '/' + e[0] if d else e[0]
+        if e[1] == 0x4000:
+            _inv['dirs'].append(p)
+            if deep or p in ('lib', 'www'):
+                _walk(p, True)
+        else:
+            _inv['files'][p] = _hash(p) if p in _want else '-'
+_want = %r
+_walk('', False)
+print(json.dumps(_inv))
+'''
 
 
 def inventory(port, board, wanted):
-    grace = WATCHDOG % board.WDT_GRACE_MS
-    lines = mpremote(port, ['exec', grace + _INVENTORY % (sorted(wanted),)])
-    inv = Inventory(lines)
+    """The board's ``files`` (path -> SHA-256, '-' unless ``wanted``), ``dirs``, its
+    MicroPython (``platform``, ``mpy``, ``version``) and the node's ``tcp_port``."""
+    lines = mpremote(port, ['exec', WATCHDOG % board.WDT_GRACE_MS
+                            + _INVENTORY % (sorted(wanted),)])
+    try:
+        inv = types.SimpleNamespace(**json.loads(lines[-1]))
+    except (IndexError, ValueError):
+        raise Failure('unexpected answer from the board on %s: %r' % (port, lines[-3:]),
+                      _advice('', port))
+    inv.dirs = set(inv.dirs)
     if inv.platform != board.PLATFORM:
         raise Failure('the board on %s runs MicroPython for %r, not %s'
                       % (port, inv.platform, board.NAME),
@@ -181,51 +131,79 @@ def inventory(port, board, wanted):
     return inv
 
 
-# --- 5. reset and console --------------------------------------------------------------
-
-class Console:
-    """What the node printed after the reset."""
-
-    def __init__(self):
-        self.serving = None
-        self.ip = None
-        self.access_point = None
-        self.lines = []
-
-
-def reset_and_watch(port, mode, timeout, want_ip):
+def _open(port):
     import serial
-    with serial.serial_for_url(port, 115200, timeout=0.1) as line:
-        line.write(b'\r\x03\x03')
-        time.sleep(0.1)
-        line.reset_input_buffer()
-        if mode == 'hard':
-            line.write(b'\r\x01')
-            _read_until(line, b'raw REPL; CTRL-B to exit\r\n>', 5)
-            line.write(b'import machine\nmachine.reset()\n\x04')
-            rest = _read_until(line, b'OK', 5)
-        else:
-            line.write(b'\r\x02')
-            _read_until(line, b'>>> ', 5)
-            line.write(b'\x04')          # Ctrl-D at the REPL: soft reset, runs main.py
-            rest = b''
-        return _watch(line, rest, timeout, want_ip, port)
+    try:
+        return serial.serial_for_url(port, 115200, timeout=0.1)
+    except (OSError, ValueError) as exc:
+        raise Failure('cannot open %s: %s' % (port, exc), _advice('failed to access', port))
 
 
-def _read_until(line, token, timeout):
-    """Reads past ``token``; returns what came after it."""
+def _interrupt(line):
+    """Stop the running program (Ctrl-C twice) and drop what it printed."""
+    line.write(b'\r\x03\x03')
+    time.sleep(0.2)
+    line.reset_input_buffer()
+
+
+def _read(line, token, timeout):
+    """What the board sends until ``token`` or for ``timeout`` s."""
     data = b''
     deadline = time.monotonic() + timeout
     while token not in data and time.monotonic() < deadline:
         data += line.read(256)
+    return data
+
+
+def _expect(line, token):
+    """Reads past ``token``; returns what came after it."""
+    data = _read(line, token, 5)
     if token not in data:
         raise Failure('the board did not answer on its REPL: %r' % data[-200:],
                       'press the board\'s reset button and run the deploy again')
     return data.split(token, 1)[1]
 
 
+def probe_repl(port, timeout=3.0):
+    """Fail within seconds unless Ctrl-A on ``port`` brings the raw REPL's banner."""
+    with _open(port) as line:
+        _interrupt(line)
+        line.write(b'\r\x01')
+        seen = _read(line, RAW_REPL, timeout)
+        if RAW_REPL in seen:
+            line.write(b'\x02')                 # back to the friendly REPL
+            return
+        line.write(b'\n*IDN?\n')                # no REPL: a SECoP node answers this
+        seen += _read(line, b'SECoP', 1.0)
+    if b'SECoP' in seen:
+        raise Failure('%s answers in SECoP, not as a MicroPython REPL: it is the node\'s serial '
+                      'line (serial.path/serial.uart in config.json)' % port,
+                      'pass the port of the board\'s USB REPL with --port (ls /dev/ttyUSB* '
+                      '/dev/ttyACM*; the REPL is the one that answers mpremote connect PORT repl)')
+    raise Failure('no MicroPython REPL on %s within %.0f s (got %r)' % (port, timeout, seen[-80:]),
+                  _advice('could not enter raw repl', port))
+
+
+def reset_and_watch(port, mode, timeout, want_ip):
+    """Reset the board ('hard' or 'soft') and read its console until the node serves
+    (and with ``want_ip`` Wi-Fi is up) or ``timeout`` s pass; what it said, by ``CONSOLE``."""
+    with _open(port) as line:
+        _interrupt(line)
+        if mode == 'hard':
+            line.write(b'\r\x01')
+            _expect(line, RAW_REPL + b'\r\n>')
+            line.write(b'import machine\nmachine.reset()\n\x04')
+            rest = _expect(line, b'OK')
+        else:
+            line.write(b'\r\x02')
+            _expect(line, b'>>> ')
+            line.write(b'\x04')          # Ctrl-D at the REPL: soft reset, runs main.py
+            rest = b''
+        return _watch(line, rest, timeout, want_ip, port)
+
+
 def _watch(line, pending, timeout, want_ip, port):
-    console = Console()
+    console = types.SimpleNamespace(**dict.fromkeys(CONSOLE))
     traceback = None
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -233,7 +211,6 @@ def _watch(line, pending, timeout, want_ip, port):
         *complete, pending = pending.split(b'\n')
         for raw in complete:
             text = raw.decode('utf-8', 'replace').strip('\r')
-            console.lines.append(text)
             detail('| ' + text)
             if traceback is not None:
                 traceback.append(text)
@@ -243,19 +220,10 @@ def _watch(line, pending, timeout, want_ip, port):
                                      'import main shows the same error' % port)
             elif text.startswith('Traceback'):
                 traceback = [text]
-            _note(console, text)
-        if console.serving is not None and (not want_ip or console.ip or console.access_point):
-            return console
+            for name, pattern in CONSOLE.items():
+                match = pattern.search(text)
+                if match:
+                    setattr(console, name, match.group(1).strip())
+        if console.serving is not None and (console.ip or console.access_point or not want_ip):
+            break
     return console
-
-
-def _note(console, text):
-    match = SERVING.search(text)
-    if match:
-        console.serving = match.group(1).strip()
-    match = WIFI_UP.search(text)
-    if match:
-        console.ip = match.group(1)
-    match = AP_UP.search(text)
-    if match:
-        console.access_point = match.group(1)

@@ -3,8 +3,8 @@
 One vboard serves the module: the first deploy copies everything and the node
 answers ``*IDN?`` and ``describe`` over TCP after the reset; a second deploy
 copies nothing; stale ``.py`` files that would shadow the ``.mpy`` are removed;
-a hard reset from mpremote restarts the node; a bad config stops the deploy
-before the board is touched.  Processes are stopped by PID at the end.
+a hard reset from mpremote and the Pyboard's soft reset restart the node; a bad
+config stops the deploy before the board is touched.  Processes are stopped by PID at the end.
 """
 
 import json
@@ -126,3 +126,14 @@ def test_bad_config_stops_before_the_board(board, tmp_path):
     assert 'overtemp missing' in result.stdout
     assert 'next: fix them' in result.stdout
     assert '[3/6]' not in result.stdout
+
+
+def test_soft_reset_runs_main_again(board, deployed):
+    """The Pyboard's reset (RESET = 'soft'): Ctrl-D at the friendly REPL restarts main.py,
+    and the deploy reads "SECoP node serving" off the console."""
+    sys.path.insert(0, os.path.join(ROOT, 'tools'))
+    import board_link
+    tcp_port, _ = deployed
+    console = board_link.reset_and_watch(board.port, 'soft', 20, want_ip=False)
+    assert console.serving.startswith('tcp=127.0.0.1:%d' % tcp_port), console
+    assert 'SECoP' in ask(tcp_port, '*IDN?')

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from helpers import ROOT, SimNode, value_of
+from helpers import ROOT, value_of
 
 sys.path.insert(0, os.path.join(ROOT, 'tools'))
 
@@ -51,14 +51,13 @@ class Node(autotune_plants.Recorder):
     """One simulated node and an activated connection that keeps the heater's status."""
 
     def __init__(self):
-        self.sim = SimNode(speed=SPEED)
-        super().__init__(self.sim, timeout=20)
+        super().__init__(SPEED, timeout=20)
 
     ask = autotune_plants.Recorder.request
 
     def wait_status(self, predicate, sim_seconds=1200):
         reached = self.until(lambda r: r.status is not None and predicate(r.status),
-                             sim_seconds, SPEED)
+                             sim_seconds)
         assert reached, 'status not reached; last %r' % (self.status,)
         return self.status
 
@@ -70,7 +69,7 @@ class Node(autotune_plants.Recorder):
 def node():
     node = Node()
     yield node
-    node.sim.stop()
+    node.close()
 
 
 def error_class(reply):

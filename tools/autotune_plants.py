@@ -1,41 +1,30 @@
 #!/usr/bin/env python3
 """Step responses and autotune on simulated plants, measured over SECoP from the
-firmware under MicroPython.
+firmware under MicroPython, in simulated time.
 
     .venv/bin/python tools/autotune_plants.py [--plants NAME ...] [--speed 10] [--docs]
     .venv/bin/python tools/autotune_plants.py --step [--target 60] [--seconds 600] [--docs]
 
-``--step`` (``make plot``): the default plant with the default gains, one step
-from where it stands to ``--target``; writes build/step_response.png and .md
-(``--docs``: docs/step_response.png and docs/control.md between its
-``plot:begin``/``plot:end`` markers).  Otherwise:
-
-For each plant (``PLANTS``: the default block and blocks that differ from it
-by 3x in heat capacity, loss, heater power, dead time and noise) it starts
-``tools/sim.py`` with those plant parameters, sets ``heater:target`` to 30
-degC, runs ``do heater:_autotune``, waits until the loop holds 30 degC with
-the new gains, then steps the target to 55 degC and records the response.
-Figures (all in simulated time, from the updates' timestamps): overshoot,
-time to settle within +-0.1 K for good, steady-state rms error over the last
-``STEADY`` s, and the bar ``2 t_fp`` with the full-power time
-
-    t_fp = dead_time + (C/k) ln((T_top - T_start) / (T_top - T_end)),  T_top = ambient + P/k
-
-Writes build/plants/<plant>.png, plants.json and plants.md; ``--docs``
-copies the figures to docs/plants/ and the table into docs/control.md
-between its ``plants:begin``/``plants:end`` markers.  The plants run in
-parallel, one simulator each.
+``--step`` (``make plot``): the default plant and gains stepped from where it
+stands to ``--target``: build/step_response.png and .md.  Otherwise each plant
+of ``PLANTS`` (one simulator each, in parallel) is tuned at 30 degC with ``do
+heater:_autotune`` and stepped to 55 degC: overshoot, settling time within
+``BAND``, rms error over the last ``STEADY`` s, against the bar 2 t_fp (see
+``full_power_time``): build/plants/.  ``--docs`` writes the figures into
+docs/ and the tables into docs/control.md between its ``plot:`` or ``plants:``
+begin/end markers.
 """
 
 import argparse
+import concurrent.futures
 import json
 import math
 import os
 import shutil
 import sys
 import tempfile
-import threading
 import time
+from contextlib import closing
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, 'tools'))
@@ -43,6 +32,7 @@ sys.path.insert(0, os.path.join(ROOT, 'tools'))
 import bench  # noqa: E402
 from simnode import SimNode, value_of  # noqa: E402
 
+OUT = os.path.join(ROOT, 'build', 'plants')
 BAND = 0.1              # K: settled band
 STEADY = 120.0          # s: the tail of the run used for the rms error
 START, END = 30.0, 55.0
@@ -63,13 +53,12 @@ PLANTS = {
 
 
 def plant_of(name):
-    plant = dict(DEFAULT)
-    plant.update(PLANTS[name][0])
-    return plant
+    return dict(DEFAULT, **PLANTS[name][0])
 
 
 def full_power_time(plant, start=START, end=END):
-    """t_fp: dead time plus the time the block needs at full power from start to end."""
+    """t_fp = dead time + (C/k) ln((T_top - start) / (T_top - end)), T_top = ambient + P/k:
+    the time the block needs at full power from start to end."""
     c, k = plant['heat_capacity'], plant['loss']
     top = plant['ambient'] + plant['rated_power'] / k
     return plant['dead_time'] + c / k * math.log((top - start) / (top - end))
@@ -91,10 +80,13 @@ def write_config(plant, folder):
 
 
 class Recorder:
-    """One activated connection; collects (sim time, spec, value) of the updates."""
+    """A simulated node and an activated connection to it; collects (sim time, spec,
+    value) of the updates.  Closing it stops the node."""
 
-    def __init__(self, node, timeout=30):
-        self.conn = node.client(timeout=timeout)
+    def __init__(self, speed, config=None, log=None, timeout=30):
+        self.node = SimNode(speed=speed, config=config, log=log)
+        self.speed = speed
+        self.conn = self.node.client(timeout=timeout)
         self.conn.ask('*IDN?')
         for module in ('heater', 'heater_output'):
             self.conn.send('activate ' + module)
@@ -120,9 +112,9 @@ class Recorder:
         if spec == 'heater:status':
             self.status = value
 
-    def until(self, predicate, sim_seconds, speed):
+    def until(self, predicate, sim_seconds):
         """Read updates until ``predicate(self)``; False after ``sim_seconds`` (simulated)."""
-        end = time.monotonic() + sim_seconds / speed * 1.5 + 30
+        end = time.monotonic() + sim_seconds / self.speed * 1.5 + 30
         start = self.now
         while time.monotonic() < end:
             self._note(self.conn.recv())
@@ -132,71 +124,67 @@ class Recorder:
                 return False
         return False
 
-    def step(self, target, seconds, speed, show=None):
+    def step(self, target, seconds, progress=False):
         """Change the target and record ``seconds`` (simulated); the rows, timed from the
-        change.  ``show(elapsed)`` is called on each update."""
+        change.  ``progress``: a line on stderr every tenth of the run."""
         reply = self.request('change heater:target %g' % target)
         t_step = json.loads(reply.split(' ', 2)[2])[1]['t']
         first = len(self.rows)
+        shown = [-1]
 
         def done(r):
-            if show:
-                show(r.now - t_step)
+            tenth = int((r.now - t_step) * 10 // seconds)
+            if progress and tenth > shown[0]:
+                shown[0] = tenth
+                print('simulated %3.0f of %.0f s' % (r.now - t_step, seconds), file=sys.stderr,
+                      flush=True)
             return r.now - t_step > seconds
-        self.until(done, seconds + 60, speed)
+        self.until(done, seconds + 60)
         return [(t - t_step, spec, v) for t, spec, v in self.rows[first:]]
 
     def close(self):
         self.conn.close()
+        self.node.stop()
+
+
+def status_texts(rows, codes):
+    """The heater's status texts whose code is in ``codes``."""
+    return sorted(set(v[1] for _, spec, v in rows if spec == 'heater:status' and v[0] in codes))
 
 
 def measure(name, speed, log=None):
     """Tune on plant ``name`` and step it; returns the figures and the recorded rows."""
     plant = plant_of(name)
-    folder = tempfile.mkdtemp(prefix='plant-')
-    config = write_config(plant, folder)
-    try:
-        node = SimNode(speed=speed, config=config, log=log)
-    except RuntimeError:        # simulators started together can race for a free port
-        node = SimNode(speed=speed, config=config, log=log)
-    try:
-        rec = Recorder(node)
+    with tempfile.TemporaryDirectory(prefix='plant-') as folder, \
+            closing(Recorder(speed, write_config(plant, folder), log)) as rec:
         assert rec.request('change heater:target %g' % START).startswith('changed ')
         reply = rec.request('do heater:_autotune')
         if not reply.startswith('done '):
             return {'plant': name, 'error': reply}
-        tuned = rec.until(lambda r: r.status is not None and 'autotune' not in r.status[1],
-                          4000, speed)
+        tuned = rec.until(lambda r: r.status is not None and 'autotune' not in r.status[1], 4000)
         result = value_of(rec.request('read heater:_autotune_result'))
         gains = value_of(rec.request('read heater:_pid'))
         if not tuned or not result['ku'] > 0:
-            texts = [v[1] for _, spec, v in rec.rows if spec == 'heater:status' and
-                     v[0] in (200, 400)]
-            return {'plant': name, 'error': 'autotune did not finish: %s' % (texts or
-                                                                              [rec.status],),
-                    'faults': texts}
-        settled = rec.until(lambda r: r.status[0] == 100, 1500, speed)
-        if not settled:
+            faults = status_texts(rec.rows, (200, 400))
+            return {'plant': name, 'faults': faults,
+                    'error': 'autotune did not finish: %s' % (faults or [rec.status])}
+        if not rec.until(lambda r: r.status[0] == 100, 1500):
             return {'plant': name, 'error': 'not settled at %g: %s' % (START, rec.status)}
         t_fp = full_power_time(plant)
         seconds = 2 * t_fp + STEADY + 30
-        rows = rec.step(END, seconds, speed)
-        rec.close()
-    finally:
-        node.stop()
-        shutil.rmtree(folder, ignore_errors=True)
+        rows = rec.step(END, seconds)
     out = figures(rows, seconds)
-    out['faults'] = sorted(set(v[1] for _, spec, v in rows
-                               if spec == 'heater:status' and v[0] >= 400))
-    out.update(plant=name, start=START, end=END, ku=result['ku'], pu=result['pu'],
-               amplitude=result['amplitude'],
-               relay=result['relay'], rule=result['rule'], p=gains['p'], i=gains['i'],
-               d=gains['d'], t_fp=t_fp, rows=rows)
+    out.update(plant=name, start=START, end=END, t_fp=t_fp, rows=rows,
+               faults=status_texts(rows, (400,)), **gains, **result)
     return out
 
 
+def series(rows, spec):
+    return [(t, v) for t, s, v in rows if s == spec]
+
+
 def figures(rows, seconds, end=END):
-    values = [(t, v) for t, spec, v in rows if spec == 'heater:value']
+    values = series(rows, 'heater:value')
     tail = [v - end for t, v in values if t > seconds - STEADY]
     return {'overshoot': max(v for _, v in values) - end, 'settle': settle_time(values, end),
             'rms': math.sqrt(sum(e * e for e in tail) / len(tail)) if tail else float('nan'),
@@ -219,21 +207,14 @@ def passes(result):
 
 def measure_all(names, speed, log_folder=None):
     """Runs the plants in parallel; returns their results in the order of ``names``."""
-    results = {}
-
     def run(name):
-        log = os.path.join(log_folder, name + '.log') if log_folder else None
         try:
-            results[name] = measure(name, speed, log)
+            return measure(name, speed, log_folder and os.path.join(log_folder, name + '.log'))
         except Exception as exc:        # one plant's trouble must not hide the others
-            results[name] = {'plant': name, 'error': repr(exc)}
+            return {'plant': name, 'error': repr(exc)}
 
-    threads = [threading.Thread(target=run, args=(name,)) for name in names]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return [results[name] for name in names]
+    with concurrent.futures.ThreadPoolExecutor(len(names)) as pool:
+        return list(pool.map(run, names))
 
 
 def seconds_text(seconds, unit=''):
@@ -265,24 +246,22 @@ def plot(result, path):
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
-    rows = result['rows']
     fig, (ax1, ax2) = plt.subplots(2, 1, sharex=True, figsize=(7, 4.5),
                                    gridspec_kw={'height_ratios': [3, 1]})
-    values = [(t, v) for t, spec, v in rows if spec == 'heater:value']
-    power = [(t, v) for t, spec, v in rows if spec == 'heater_output:value']
-    ax1.plot([t for t, _ in values], [v for _, v in values], label='heater:value')
+    ax1.plot(*zip(*series(result['rows'], 'heater:value')), label='heater:value')
     ax1.axhline(result['end'], color='k', linestyle='--', linewidth=0.8, label='target')
     ax1.axvline(2 * result['t_fp'], color='tab:green', linestyle=':', label='2 t_fp')
     low, high = sorted((result['start'], result['end']))
     ax1.set_ylim(low - 1, high + 1.5)
     ax1.set_ylabel('\u00b0C')
     ax1.legend(loc='lower right')
-    ax1.grid(True, alpha=0.3)
-    ax2.step([t for t, _ in power], [v for _, v in power], where='post', color='tab:red')
+    ax2.step(*zip(*series(result['rows'], 'heater_output:value')), where='post',
+             color='tab:red')
     ax2.set_ylabel('heater (W)')
     ax2.set_xlabel('simulated s since the target changed %g -> %g \u00b0C' % (
         result['start'], result['end']))
-    ax2.grid(True, alpha=0.3)
+    for ax in (ax1, ax2):
+        ax.grid(True, alpha=0.3)
     fig.suptitle('%s: %s; p=%.3g i=%.3g d=%.3g' % (result['plant'], PLANTS[result['plant']][1],
                                                    result['p'], result['i'], result['d']))
     fig.tight_layout()
@@ -290,34 +269,7 @@ def plot(result, path):
     plt.close(fig)
 
 
-def step(target, seconds, speed):
-    """``make plot``: the default plant and gains stepped from where it stands to ``target``."""
-    node = SimNode(speed=speed)
-    try:
-        rec = Recorder(node)
-        start = value_of(rec.request('read heater:value'))
-        gains = value_of(rec.request('read heater:_pid'))
-        shown = [0.0]
-
-        def show(elapsed):
-            if elapsed >= shown[0]:
-                print('simulated %3.0f of %.0f s' % (elapsed, seconds), file=sys.stderr,
-                      flush=True)
-                shown[0] += seconds / 10
-        rows = rec.step(target, seconds, speed, show)
-        rec.request('change heater:target %g' % start)
-        rec.close()
-    finally:
-        node.stop()
-    out = figures(rows, seconds, target)
-    idle = [t for t, spec, v in rows if spec == 'heater:status' and v[0] < 300 and t > 0]
-    out.update(plant='default', start=start, end=target, rows=rows, p=gains['p'],
-               i=gains['i'], d=gains['d'], idle=idle[0] if idle else None,
-               t_fp=full_power_time(DEFAULT, start, target))
-    return out
-
-
-def step_text(r, png, doc, speed):
+def step_text(r, image, speed):
     """The step's figures against the performance bar, as Markdown."""
     bar = [('overshoot', '%.3f K' % r['overshoot'], '<= 0.3 K'),
            ('time to settle within +-0.1 K', seconds_text(r['settle'], ' s'),
@@ -331,37 +283,33 @@ def step_text(r, png, doc, speed):
                  r['p'], r['i'], r['d'], speed, time.strftime('%Y-%m-%d')), '',
              '| figure | measured | bar |', '|---|---|---|']
     lines += ['| %s | %s | %s |' % row for row in bar]
-    lines += ['', '![step response](%s)' % os.path.relpath(png, os.path.dirname(doc)), '']
+    lines += ['', '![step response](%s)' % image, '']
     return '\n'.join(lines)
 
 
 def main_step(args):
+    """``make plot``: the default plant and gains stepped from where it stands to ``--target``."""
+    with closing(Recorder(args.speed)) as rec:
+        start = value_of(rec.request('read heater:value'))
+        gains = value_of(rec.request('read heater:_pid'))
+        rows = rec.step(args.target, args.seconds, progress=True)
+    result = figures(rows, args.seconds, args.target)
+    idle = [t for t, spec, v in rows if spec == 'heater:status' and v[0] < 300 and t > 0]
+    result.update(plant='default', start=start, end=args.target, rows=rows, **gains,
+                  idle=idle[0] if idle else None,
+                  t_fp=full_power_time(DEFAULT, start, args.target))
     folder = os.path.join(ROOT, 'docs' if args.docs else 'build')
-    png = os.path.join(folder, 'step_response.png')
-    doc = os.path.join(folder, 'control.md' if args.docs else 'step_response.md')
     os.makedirs(folder, exist_ok=True)
-    result = step(args.target, args.seconds, args.speed)
-    for key in ('overshoot', 'settle', 'rms', 'idle', 't_fp'):
-        print('%-10s %s' % (key, 'never' if result[key] is None else '%.4g' % result[key]))
-    plot(result, png)
-    text = step_text(result, png, doc, args.speed)
+    plot(result, os.path.join(folder, 'step_response.png'))
+    text = step_text(result, 'step_response.png', args.speed)
+    print(text)
     if args.docs:
-        bench.into_docs(text, doc, 'plot')
+        bench.into_docs(text, os.path.join(folder, 'control.md'), 'plot')
     else:
-        with open(doc, 'w') as f:
+        with open(os.path.join(folder, 'step_response.md'), 'w') as f:
             f.write('# Step response\n\n' + text)
-    print('wrote', os.path.relpath(png, ROOT), os.path.relpath(doc, ROOT))
-
-
-def write_docs(results, out):
-    folder = os.path.join(ROOT, 'docs', 'plants')
-    os.makedirs(folder, exist_ok=True)
-    lines = [table(results), '']
-    for r in results:
-        if 'error' not in r:
-            shutil.copy(os.path.join(out, r['plant'] + '.png'), folder)
-            lines.append('![%s](plants/%s.png)' % (r['plant'], r['plant']))
-    bench.into_docs('\n'.join(lines) + '\n', os.path.join(ROOT, 'docs', 'control.md'), 'plants')
+    print('wrote step_response.png and', 'control.md' if args.docs else 'step_response.md',
+          'in', os.path.relpath(folder, ROOT))
 
 
 def main(argv=None):
@@ -371,26 +319,30 @@ def main(argv=None):
     parser.add_argument('--step', action='store_true', help='one step of the default plant')
     parser.add_argument('--target', type=float, default=60.0, help='--step: the new target')
     parser.add_argument('--seconds', type=float, default=600.0, help='--step: simulated s')
-    parser.add_argument('--out', default=os.path.join(ROOT, 'build', 'plants'))
     parser.add_argument('--docs', action='store_true',
-                        help='copy the figures to docs/plants and the table into docs/control.md')
+                        help='the figures into docs/ and the tables into docs/control.md')
     args = parser.parse_args(argv)
     args.speed = args.speed or (20.0 if args.step else 10.0)
     if args.step:
         return main_step(args)
-    os.makedirs(args.out, exist_ok=True)
-    results = measure_all(args.plants, args.speed, args.out)
-    for r in results:
-        if 'error' not in r:
-            plot(r, os.path.join(args.out, r['plant'] + '.png'))
-    with open(os.path.join(args.out, 'plants.json'), 'w') as f:
-        json.dump([{k: v for k, v in r.items() if k != 'rows'} for r in results], f, indent=1)
+    os.makedirs(OUT, exist_ok=True)
+    results = measure_all(args.plants, args.speed, OUT)
     text = table(results)
-    with open(os.path.join(args.out, 'plants.md'), 'w') as f:
+    with open(os.path.join(OUT, 'plants.json'), 'w') as f:
+        json.dump([{k: v for k, v in r.items() if k != 'rows'} for r in results], f, indent=1)
+    with open(os.path.join(OUT, 'plants.md'), 'w') as f:
         f.write(text + '\n')
     print(text)
+    plotted = [r for r in results if 'error' not in r]
+    for r in plotted:
+        plot(r, os.path.join(OUT, r['plant'] + '.png'))
     if args.docs:
-        write_docs(results, args.out)
+        docs = os.path.join(ROOT, 'docs', 'plants')
+        os.makedirs(docs, exist_ok=True)
+        for r in plotted:
+            shutil.copy(os.path.join(OUT, r['plant'] + '.png'), docs)
+        images = ''.join('![{0}](plants/{0}.png)\n'.format(r['plant']) for r in plotted)
+        bench.into_docs(text + '\n\n' + images, os.path.join(ROOT, 'docs', 'control.md'), 'plants')
         print('docs/control.md and docs/plants/ updated')
 
 

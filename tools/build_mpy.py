@@ -3,14 +3,16 @@
 
     .venv/bin/python tools/build_mpy.py SRC DEST
 
-``main.py`` and ``boot.py`` stay source: a board runs only those by name.
-Only files whose source is newer than their .mpy are compiled again.
-Optimisation level 3, as for frozen firmware (manifest.py): no asserts and
-no line numbers (tracebacks say "line 1"), which saves about 2 % of the heap
-the loaded code takes; ``build(..., opt=2)`` keeps line numbers for debugging.
+``main.py`` and ``boot.py`` stay source: a board runs only those by name.  A file
+is built again only when its source is newer, and replaced whole, so simulators
+that start together never load a half-written one.  Optimisation level 3, as for
+frozen firmware (manifest.py): no asserts and no line numbers (tracebacks say
+"line 1"), about 2 % less heap; ``build(..., opt=2)`` keeps line numbers.
 """
 
+import fnmatch
 import os
+import shutil
 import subprocess
 import sys
 
@@ -25,20 +27,18 @@ def build(src, dest, opt=3):
         rel = os.path.relpath(folder, src)
         out_dir = os.path.normpath(os.path.join(dest, rel))
         os.makedirs(out_dir, exist_ok=True)
-        for name in files:
-            if not name.endswith('.py'):
-                continue
+        for name in fnmatch.filter(files, '*.py'):
             source = os.path.join(folder, name)
-            if name in KEEP_SOURCE:
-                target = os.path.join(out_dir, name)
-                with open(source, 'rb') as f, open(target, 'wb') as g:
-                    g.write(f.read())
-                continue
-            target = os.path.join(out_dir, name[:-3] + '.mpy')
+            target = os.path.join(out_dir, name if name in KEEP_SOURCE else name[:-3] + '.mpy')
             if os.path.exists(target) and os.path.getmtime(target) >= os.path.getmtime(source):
                 continue
-            subprocess.run([MPY_CROSS, '-O%d' % opt, '-s', os.path.join(rel, name),
-                            '-o', target, source], check=True)
+            partial = '%s.%d' % (target, os.getpid())
+            if name in KEEP_SOURCE:
+                shutil.copyfile(source, partial)
+            else:
+                subprocess.run([MPY_CROSS, '-O%d' % opt, '-s', os.path.join(rel, name),
+                                '-o', partial, source], check=True)
+            os.replace(partial, target)
     return dest
 
 

@@ -3,18 +3,16 @@
 
     .venv/bin/python tools/typecheck.py [--board esp32|pyboard]
 
-Runs pyright (basic mode) once per board that declares stubs (``STUBS`` in
-boards/<board>/capabilities.py): firmware/ + boards/<board>/ against
-.venv/typings/<board> (installed by ``make setup`` from that requirements
-file), which replaces CPython's standard library, so host-only code (tools/,
-host_tests/, boards/sim/) is not checked here.  The pyright configuration is
-written to build/typecheck/<board>/pyrightconfig.json.
+pyright (basic mode) checks firmware/ and boards/<board>/ of each board that
+declares stubs (``STUBS`` in boards/<board>/capabilities.py, installed by
+``make setup`` into .venv/typings/<board>); the stubs replace CPython's
+standard library, so host-only code is not checked.  The pyright configuration
+is written to build/typecheck/<board>/pyrightconfig.json.
 
-Errors listed in typecheck/known-issues.txt (real problems reported to the
-firmware's owners, matched by file, rule and message, not by line) are
-counted but do not fail the run; every other error does.  Listed entries
-that no longer occur are named, so the list can be shortened.
-Exit status: 0 no new errors, 1 new errors, 2 pyright could not run.
+Errors listed in typecheck/known-issues.txt (matched by file, rule and the
+first line of the message, not by line) are counted but pass; listed entries
+that no longer occur are named.  Exit status: 0 no new errors, 1 new errors,
+2 pyright could not run.
 """
 
 import argparse
@@ -34,35 +32,26 @@ KNOWN = os.path.join(ROOT, 'typecheck', 'known-issues.txt')
 
 
 class Diagnostic:
+    """One pyright error; ``key`` is how typecheck/known-issues.txt names it."""
+
     def __init__(self, raw):
-        self.path = os.path.relpath(raw['file'], ROOT).replace(os.sep, '/')
-        self.line = raw['range']['start']['line'] + 1
-        self.column = raw['range']['start']['character'] + 1
-        self.rule = raw.get('rule', '')
-        self.message = raw['message'].splitlines()[0].strip()
+        path = os.path.relpath(raw['file'], ROOT).replace(os.sep, '/')
+        start = raw['range']['start']
+        rule = raw.get('rule', '')
         self.full = raw['message'].replace('\xa0', ' ')
-
-    def key(self):
-        return (self.path, self.rule, self.message)
-
-    def __str__(self):
-        return '%s:%d:%d: error: %s (%s)' % (self.path, self.line, self.column,
-                                              self.full.replace('\n', ' / '), self.rule)
+        self.key = (path, rule, raw['message'].splitlines()[0].strip())
+        self.text = '%s:%d:%d: error: %s (%s)' % (path, start['line'] + 1, start['character'] + 1,
+                                                  self.full.replace('\n', ' / '), rule)
 
 
 def load_known(path=KNOWN):
     """Entries ``path | rule | message``; '#' starts a comment line."""
-    known = set()
     if not os.path.exists(path):
-        return known
+        return set()
     with open(path) as f:
-        for line in f:
-            line = line.strip()
-            if line and not line.startswith('#'):
-                parts = [part.strip() for part in line.split('|', 2)]
-                if len(parts) == 3:
-                    known.add(tuple(parts))
-    return known
+        rows = [line.split('|', 2) for line in f
+                if line.strip() and not line.lstrip().startswith('#')]
+    return {tuple(part.strip() for part in row) for row in rows if len(row) == 3}
 
 
 def run_pyright(board, config=None):
@@ -72,17 +61,17 @@ def run_pyright(board, config=None):
     typings = os.path.join(ROOT, '.venv', 'typings', board)
     if not os.path.isdir(typings):
         raise RuntimeError('%s is missing: run make setup' % os.path.relpath(typings, ROOT))
-    config = config or write_config(board, typings)
-    proc = subprocess.run([PYRIGHT, '-p', config, '--outputjson'], cwd=ROOT,
-                          capture_output=True, text=True)
+    proc = subprocess.run([PYRIGHT, '-p', config or write_config(board, typings), '--outputjson'],
+                          cwd=ROOT, capture_output=True, text=True)
     try:
         report = json.loads(proc.stdout)
     except ValueError:
         raise RuntimeError('pyright failed (exit %d):\n%s%s' % (proc.returncode, proc.stdout,
                                                                 proc.stderr))
-    errors = [Diagnostic(raw) for raw in report.get('generalDiagnostics', ())
-              if raw.get('severity') == 'error']
-    return errors, report.get('summary', {})
+    if not report.get('summary', {}).get('filesAnalyzed'):
+        raise RuntimeError('%s: pyright checked no file: see build/typecheck/%s' % (board, board))
+    return ([Diagnostic(raw) for raw in report.get('generalDiagnostics', ())
+             if raw.get('severity') == 'error'], report['summary'])
 
 
 def write_config(board, typings):
@@ -99,31 +88,22 @@ def write_config(board, typings):
     return path
 
 
-def check_board(board, known, seen):
-    errors, summary = run_pyright(board)
-    if not summary.get('filesAnalyzed'):
-        print('%s: pyright checked no file: see build/typecheck/%s' % (board, board))
-        return 1
-    new = [e for e in errors if e.key() not in known]
-    seen.update(e.key() for e in errors)
-    for error in new:
-        print(error)
-    print('%s: %d files, %d new errors, %d known (typecheck/known-issues.txt), %d warnings'
-          % (board, summary.get('filesAnalyzed', 0), len(new), len(errors) - len(new),
-             summary.get('warningCount', 0)))
-    return len(new)
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--board', choices=BOARDS, help='check one board only')
     args = parser.parse_args(argv)
-    known = load_known()
-    seen = set()
-    new = 0
+    known, seen, new = load_known(), set(), 0
     try:
-        for board in ([args.board] if args.board else BOARDS):
-            new += check_board(board, known, seen)
+        for board in [args.board] if args.board else BOARDS:
+            errors, summary = run_pyright(board)
+            fresh = [error for error in errors if error.key not in known]
+            seen.update(error.key for error in errors)
+            for error in fresh:
+                print(error.text)
+            print('%s: %d files, %d new errors, %d known (typecheck/known-issues.txt), '
+                  '%d warnings' % (board, summary['filesAnalyzed'], len(fresh),
+                                   len(errors) - len(fresh), summary.get('warningCount', 0)))
+            new += len(fresh)
     except RuntimeError as exc:
         print('typecheck: %s' % exc)
         return 2

@@ -5,10 +5,9 @@ from its datasheet's beta value, for the sensor type ``curve``.
     .venv/bin/python tools/ntc_curve.py OUT.340 [--r25 10000] [--beta 3950]
                                         [--t-min -40] [--t-max 125] [--step 5]
 
-Breakpoints every ``step`` K from ``t_min`` to ``t_max`` (degC), descending
-in resistance as the instruments list them.  boards/sim/ntc10k_b3950.340 was
-made with ``--step 2.5`` (67 points, at most 0.007 K off the beta model):
-the thermistor the simulated board reads.
+Breakpoints every ``step`` K from ``t_min`` to ``t_max`` (degC), descending in
+resistance as instruments list them.  boards/sim/ntc10k_b3950.340, the simulated
+board's thermistor, is ``--step 2.5`` (at most 0.007 K off the beta model).
 """
 
 import argparse
@@ -16,8 +15,7 @@ import math
 import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                                'firmware'))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'firmware'))
 
 from control.ntc import NTCBeta  # noqa: E402
 

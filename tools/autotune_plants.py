@@ -1,18 +1,15 @@
 #!/usr/bin/env python3
-"""Step responses and autotune on simulated plants, measured over SECoP from the
-firmware under MicroPython, in simulated time.
+"""Step responses and autotune on simulated plants: the firmware under MicroPython,
+measured over SECoP in simulated time.
 
     .venv/bin/python tools/autotune_plants.py [--plants NAME ...] [--speed 10] [--docs]
     .venv/bin/python tools/autotune_plants.py --step [--target 60] [--seconds 600] [--docs]
 
-``--step`` (``make plot``): the default plant and gains stepped from where it
-stands to ``--target``: build/step_response.png and .md.  Otherwise each plant
-of ``PLANTS`` (one simulator each, in parallel) is tuned at 30 degC with ``do
-heater:_autotune`` and stepped to 55 degC: overshoot, settling time within
-``BAND``, rms error over the last ``STEADY`` s, against the bar 2 t_fp (see
-``full_power_time``): build/plants/.  ``--docs`` writes the figures into
-docs/ and the tables into docs/control.md between its ``plot:`` or ``plants:``
-begin/end markers.
+``--step`` (``make plot``): the default plant and gains stepped to ``--target``
+(build/step_response.*).  Otherwise each of ``PLANTS``, one simulator each, in
+parallel, is tuned at 30 degC by ``do heater:_autotune``, stepped to 55 degC and
+measured against the bar of docs/control.md (build/plants/).  ``--docs``: figures
+into docs/, tables into docs/control.md between its ``plot:``/``plants:`` markers.
 """
 
 import argparse
@@ -199,12 +196,6 @@ def settle_time(values, target):
     return outside[-1] if outside else 0.0
 
 
-def passes(result):
-    return 'error' not in result and not result['faults'] and result['overshoot'] <= 0.5 and \
-        result['settle'] is not None and result['settle'] <= 2 * result['t_fp'] and \
-        result['rms'] <= 0.05
-
-
 def measure_all(names, speed, log_folder=None):
     """Runs the plants in parallel; returns their results in the order of ``names``."""
     def run(name):
@@ -233,7 +224,9 @@ def table(results):
         if 'error' in r:
             lines.append(head + ' %s | | | | | | | | |' % r['error'])
             continue
-        verdict = 'met' if passes(r) else '**missed**'
+        met = not r['faults'] and r['overshoot'] <= 0.5 and r['rms'] <= 0.05 and \
+            r['settle'] is not None and r['settle'] <= 2 * r['t_fp']
+        verdict = 'met' if met else '**missed**'
         if r['faults']:
             verdict += ' (%s)' % '; '.join(r['faults'])
         lines.append(head + ' %.1f | %.1f | %.3g, %.3g, %.3g | %.3f | %s | %.0f | %.4f | %s |' % (
@@ -269,8 +262,19 @@ def plot(result, path):
     plt.close(fig)
 
 
-def step_text(r, image, speed):
-    """The step's figures against the performance bar, as Markdown."""
+def main_step(args):
+    """``make plot``: the default plant and gains stepped from where it stands to ``--target``."""
+    with closing(Recorder(args.speed)) as rec:
+        start = value_of(rec.request('read heater:value'))
+        gains = value_of(rec.request('read heater:_pid'))
+        rows = rec.step(args.target, args.seconds, progress=True)
+    r = figures(rows, args.seconds, args.target)
+    idle = [t for t, spec, v in rows if spec == 'heater:status' and v[0] < 300 and t > 0]
+    r.update(plant='default', start=start, end=args.target, rows=rows, **gains,
+             idle=idle[0] if idle else None, t_fp=full_power_time(DEFAULT, start, args.target))
+    folder = os.path.join(ROOT, 'docs' if args.docs else 'build')
+    os.makedirs(folder, exist_ok=True)
+    plot(r, os.path.join(folder, 'step_response.png'))
     bar = [('overshoot', '%.3f K' % r['overshoot'], '<= 0.3 K'),
            ('time to settle within +-0.1 K', seconds_text(r['settle'], ' s'),
             '<= %.0f s (2 t_fp)' % (2 * r['t_fp'])),
@@ -280,28 +284,10 @@ def step_text(r, image, speed):
              'p=%g, i=%g, d=%g, measured over SECoP from the real firmware under MicroPython at '
              '%gx simulated speed by `make plot` (`tools/autotune_plants.py --step`), %s.' % (
                  r['start'], r['end'], ', '.join('%s %g' % kv for kv in sorted(DEFAULT.items())),
-                 r['p'], r['i'], r['d'], speed, time.strftime('%Y-%m-%d')), '',
+                 r['p'], r['i'], r['d'], args.speed, time.strftime('%Y-%m-%d')), '',
              '| figure | measured | bar |', '|---|---|---|']
     lines += ['| %s | %s | %s |' % row for row in bar]
-    lines += ['', '![step response](%s)' % image, '']
-    return '\n'.join(lines)
-
-
-def main_step(args):
-    """``make plot``: the default plant and gains stepped from where it stands to ``--target``."""
-    with closing(Recorder(args.speed)) as rec:
-        start = value_of(rec.request('read heater:value'))
-        gains = value_of(rec.request('read heater:_pid'))
-        rows = rec.step(args.target, args.seconds, progress=True)
-    result = figures(rows, args.seconds, args.target)
-    idle = [t for t, spec, v in rows if spec == 'heater:status' and v[0] < 300 and t > 0]
-    result.update(plant='default', start=start, end=args.target, rows=rows, **gains,
-                  idle=idle[0] if idle else None,
-                  t_fp=full_power_time(DEFAULT, start, args.target))
-    folder = os.path.join(ROOT, 'docs' if args.docs else 'build')
-    os.makedirs(folder, exist_ok=True)
-    plot(result, os.path.join(folder, 'step_response.png'))
-    text = step_text(result, 'step_response.png', args.speed)
+    text = '\n'.join(lines + ['', '![step response](step_response.png)', ''])
     print(text)
     if args.docs:
         bench.into_docs(text, os.path.join(folder, 'control.md'), 'plot')

@@ -3,10 +3,9 @@
 
     .venv/bin/python tools/build_page.py [TARGET]
 
-The board serves ``www/index.html.gz`` (``transport/web.py``) from its
-filesystem: ``make deploy`` copies it there, ``tools/sim.py`` into the
-simulated board's working directory.  The output is deterministic (no file
-name, time 0), so a deploy copies it again only when the page changed.
+A board serves ``www/index.html.gz`` (transport/web.py): ``make deploy`` copies
+it there, ``tools/sim.py`` into the simulated board's folder.  No file name and
+time 0 in the gzip header, so a deploy copies it again only when the page changed.
 """
 
 import gzip

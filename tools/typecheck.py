@@ -3,16 +3,13 @@
 
     .venv/bin/python tools/typecheck.py [--board esp32|pyboard]
 
-pyright (basic mode) checks firmware/ and boards/<board>/ of each board that
-declares stubs (``STUBS`` in boards/<board>/capabilities.py, installed by
-``make setup`` into .venv/typings/<board>); the stubs replace CPython's
-standard library, so host-only code is not checked.  The pyright configuration
-is written to build/typecheck/<board>/pyrightconfig.json.
-
-Errors listed in typecheck/known-issues.txt (matched by file, rule and the
-first line of the message, not by line) are counted but pass; listed entries
-that no longer occur are named.  Exit status: 0 no new errors, 1 new errors,
-2 pyright could not run.
+pyright (basic mode) checks firmware/ and boards/<board>/ of each board with
+stubs (``STUBS`` in its capabilities.py, installed by ``make setup`` into
+.venv/typings/<board>), which replace CPython's standard library; the config
+goes to build/typecheck/<board>/.  Errors listed in typecheck/known-issues.txt
+(by file, rule and first line of the message) pass; entries that no longer
+occur are named.  Exit status: 0 no new errors, 1 new errors, 2 pyright could
+not run.
 """
 
 import argparse

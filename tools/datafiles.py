@@ -8,21 +8,12 @@ import os
 
 def data_files(config):
     """The relative paths of the ``.340`` files of ``curve`` sensors."""
-    files = set()
-    for module in config.get('modules', ()):
-        sensor = module.get('sensor') if isinstance(module, dict) else None
-        if isinstance(sensor, dict) and sensor.get('type') == 'curve' \
-                and isinstance(sensor.get('file'), str):
-            files.add(sensor['file'])
-    return sorted(files)
+    sensors = [module.get('sensor') for module in config.get('modules', ())
+               if isinstance(module, dict)]
+    return sorted({sensor['file'] for sensor in sensors if isinstance(sensor, dict)
+                   and sensor.get('type') == 'curve' and isinstance(sensor.get('file'), str)})
 
 
-@contextlib.contextmanager
 def beside(config_path):
     """Run with the config's folder as the working folder, as the board does."""
-    here = os.getcwd()
-    os.chdir(os.path.dirname(os.path.abspath(config_path)))
-    try:
-        yield
-    finally:
-        os.chdir(here)
+    return contextlib.chdir(os.path.dirname(os.path.abspath(config_path)))

@@ -3,25 +3,17 @@
 
     .venv/bin/python tools/bench.py [--quick] [--only NAME,...] [--docs]
 
-Measures: sequential request rate over loopback TCP against a frappy-core
-node with the tutorial's two modules (CPython, same run) and a MicroPython
-asyncio echo server (the floor of a round trip); the ``describing`` line and
-its round trip; the smallest ``-X heapsize`` passing the five-client scenario
-(bisection); heap taken by importing the firmware and building the node;
-code size; time and bytes per request inside the node; boot time; heap drift
-over many pipelined requests (``soak.drift``).
-
-Writes the figures to build/bench.json and a table to build/bench.md, and
-prints the table.  ``--docs`` also puts the table into docs/performance.md
-between its ``bench:begin``/``bench:end`` markers; the prose around it is
-written by people.  A measurement that fails is a ``failed`` row; the others
-still run.  Never part of ``make test``.
-
-The frappy node is tools/frappy_node.py in a child process; /proc must show
-no UDP socket of it or of our node (whose discovery is off in the bench).
+Request rate against a frappy-core node (tools/frappy_node.py) and a MicroPython
+asyncio echo server (the floor); ``describe``; the smallest ``-X heapsize`` passing
+the 5-client and the Pyboard-like scenario (bisection); imports, built node, code
+size and per-request cost (tools/mpy_probe.py); boot time; heap drift.  Writes
+build/bench.json and the table build/bench.md; ``--docs`` also puts the table into
+docs/performance.md between its ``bench:begin``/``bench:end`` markers.  A failed
+measurement is a ``failed`` row; the others still run.
 """
 
 import argparse
+import collections
 import datetime
 import json
 import os
@@ -32,175 +24,24 @@ import sys
 import tempfile
 import time
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, 'tools'))
 
 import mpy_probe  # noqa: E402
-import soak  # noqa: E402
-from simnode import (MICROPYTHON, LineClient, SimNode, free_port, percentile,  # noqa: E402
-                     read_line, stop_process, value_of)
+from simnode import (MICROPYTHON, LineClient, SimNode, free_port, heap_figures,  # noqa: E402
+                     percentile, read_line, stop_process, value_of)
 
 OUT = os.path.join(ROOT, 'build')
 DOC = os.path.join(ROOT, 'docs', 'performance.md')
 DEFAULT_HEAP, BIG_HEAP = '256k', '1m'
+HEAP_LOW_K, HEAP_HIGH_K = 64, 320        # bisection range
 READ = 'read heater:value'
 BAUD = 115200
-
-
-class Plan:
-    """How much work each measurement does: a full run, or a quick smoke run."""
-
-    def __init__(self, quick):
-        self.quick = quick
-        self.rate_reads = 1000 if quick else 3000       # per round and server
-        self.rate_rounds = 1 if quick else 5            # interleaved over the servers
-        self.heap_step_k = 32 if quick else 4           # bisection granularity
-        self.heap_low_k, self.heap_high_k = 64, 256
-        self.scenario_rounds = 2 if quick else 10       # request rounds per client
-        self.boot_runs = 3 if quick else 7
-        self.drift_requests = 10000 if quick else 100000
-
-
-# --- servers to compare with --------------------------------------------------
-
-class Server:
-    """A child process that prints ``READY`` once it serves on ``port``."""
-
-    def __init__(self, cmd, env=None, port=None, timeout=30):
-        self.port = port
-        self.started = time.perf_counter()
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                     env=env)
-        self.pid = self.proc.pid
-        if timeout and not read_line(self.proc.stdout, 'READY', timeout):
-            self.stop()
-            raise RuntimeError('%s did not start' % os.path.basename(cmd[1]))
-
-    def stop(self):
-        code = stop_process(self.proc)
-        self.proc.stdout.close()
-        return code
-
-
-def frappy_server(workdir, wait=True):
-    env = dict(os.environ, **{'FRAPPY_' + key: workdir for key in ('PIDDIR', 'LOGDIR', 'CONFDIR')})
-    port = free_port()
-    return Server([sys.executable, os.path.join(ROOT, 'tools', 'frappy_node.py'), str(port)],
-                  env, port, 30 if wait else 0)
-
-
-ECHO = '''import asyncio, sys
-REPLY = b'reply heater:value [22.0123,{"t":1795466000.123}]\\n'
-async def serve(reader, writer):
-    while await reader.readline():
-        writer.write(REPLY)
-        await writer.drain()
-async def main(port):
-    await asyncio.start_server(serve, "127.0.0.1", port)
-    print("READY")
-    while True:
-        await asyncio.sleep(3600)
-asyncio.run(main(int(sys.argv[1])))
-'''
-
-
-def echo_server(workdir):
-    path = os.path.join(workdir, 'echo.py')
-    with open(path, 'w') as f:
-        f.write(ECHO)
-    port = free_port()
-    return Server([MICROPYTHON, '-X', 'heapsize=' + DEFAULT_HEAP, path, str(port)], port=port)
-
-
-def udp_sockets(pid):
-    """UDP sockets the process owns (from /proc), to prove discovery is off."""
-    inodes = set()
-    for name in os.listdir('/proc/%d/fd' % pid):
-        try:
-            target = os.readlink('/proc/%d/fd/%s' % (pid, name))
-        except OSError:
-            continue
-        if target.startswith('socket:['):
-            inodes.add(target[8:-1])
-    found = 0
-    for proto in ('udp', 'udp6'):
-        with open('/proc/%d/net/%s' % (pid, proto)) as f:
-            found += sum(1 for line in f.readlines()[1:] if line.split()[9] in inodes)
-    return found
-
-
-# --- request rate and describe --------------------------------------------------
-
-def round_trips(port, count, request=READ):
-    """Seconds per sequential round trip, after 200 warm-up requests."""
-    conn = LineClient(('127.0.0.1', port), 10)
-    try:
-        for _ in range(200):
-            conn.ask(request)
-        times = []
-        for _ in range(count):
-            start = time.perf_counter()
-            if not conn.ask(request).startswith('reply '):
-                raise AssertionError('no reply to %r' % request)
-            times.append(time.perf_counter() - start)
-        return times
-    finally:
-        conn.close()
-
-
-def rates(plan, servers):
-    """Interleaved rounds per server; per server the round with the median rate."""
-    rounds = {name: [] for name in servers}
-    for _ in range(plan.rate_rounds):
-        for name, server in servers.items():
-            times = round_trips(server.port, plan.rate_reads)
-            rounds[name].append({'rate': len(times) / sum(times),
-                                 'p50_ms': percentile(times, 0.5) * 1e3,
-                                 'p99_ms': percentile(times, 0.99) * 1e3})
-    return {name: sorted(runs, key=lambda r: r['rate'])[len(runs) // 2]
-            for name, runs in rounds.items()}
-
-
-def describe(port, runs=5):
-    """Bytes of the ``describing`` line, and its round trip on a used connection (ms)."""
-    conn = LineClient(('127.0.0.1', port), 10)
-    try:
-        for _ in range(300):
-            conn.ask('ping')
-        times = []
-        for _ in range(runs):
-            start = time.perf_counter()
-            line = conn.ask('describe')
-            times.append(time.perf_counter() - start)
-        return {'bytes': len(line) + 1, 'ms': statistics.median(times) * 1e3}
-    finally:
-        conn.close()
-
-
-def network(plan, workdir, log):
-    servers = {}
-    try:
-        servers['ours'] = SimNode(heap=DEFAULT_HEAP, discovery_port=0)
-        servers['ours_big_heap'] = SimNode(heap=BIG_HEAP, discovery_port=0)
-        servers['frappy'] = frappy_server(workdir)
-        servers['echo'] = echo_server(workdir)
-        udp = udp_sockets(servers['frappy'].pid) + udp_sockets(servers['ours'].node_pid())
-        if udp:
-            raise RuntimeError('%d UDP sockets in the frappy node or ours' % udp)
-        log('request rate: our node, frappy, echo floor ...')
-        result = {'rate': rates(plan, servers)}
-        log('describe ...')
-        result['describe'] = {name: describe(servers[name].port) for name in ('ours', 'frappy')}
-        return result
-    finally:
-        for server in servers.values():
-            server.stop()
-
-
-# --- heap: the five-client scenario and bisection -------------------------------
-
-SCENARIO = (
+# name: TCP clients besides the serial one (none: TCP off in the config), description
+SCENARIOS = {'5-client': (4, '4 TCP + serial'), 'Pyboard-like': (0, 'serial only, TCP off')}
+SCENARIO = (                              # (request, reply prefix) for the scenario and drift
     (READ, 'reply heater:value '),
     ('read outside:value', 'reply outside:value '),
     ('change heater:_maxheaterpower 50', 'changed heater:_maxheaterpower [50.0,'),
@@ -211,19 +52,113 @@ SCENARIO = (
 )
 
 
+# How much work each measurement does (scenario_rounds: request rounds per client)
+Plan = collections.namedtuple('Plan', 'quick rate_reads rate_rounds heap_step_k '
+                              'scenario_rounds boot_runs drift_requests')
+FULL, QUICK = Plan(False, 3000, 5, 4, 10, 7, 100000), Plan(True, 1000, 1, 32, 2, 3, 10000)
+
+
 def expect(reply, prefix):
     if not reply.startswith(prefix):
         raise AssertionError('expected %r, got %r' % (prefix, reply[:160]))
     return reply
 
 
-def scenario(node, rounds, timeout=5.0):
-    """4 TCP clients and the serial client: *IDN?, describe, activate, rounds of
-    SCENARIO, then a heating step 22 -> 26 degC until IDLE; (heap at boot, under load)."""
-    clients = [LineClient(('127.0.0.1', node.port), timeout)]
+# --- servers to compare with ---
+class Server:
+    """A child process serving on ``port`` once it printed a line starting with ``ready``."""
+
+    def __init__(self, cmd, port, env=None, ready='READY'):
+        self.port, self.started = port, time.perf_counter()
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                     env=env)
+        if not read_line(self.proc.stdout, ready, 30):
+            self.stop()
+            raise RuntimeError('the %s server did not start' % os.path.basename(cmd[0]))
+
+    def stop(self):
+        stop_process(self.proc)
+        self.proc.stdout.close()
+
+
+def frappy_server(workdir):
+    env = dict(os.environ, **{'FRAPPY_' + key: workdir for key in ('PIDDIR', 'LOGDIR', 'CONFDIR')})
+    port = free_port()
+    return Server([sys.executable, os.path.join(ROOT, 'tools', 'frappy_node.py'), str(port)],
+                  port, env)
+
+
+ECHO = '''import asyncio, sys
+async def serve(reader, writer):
+    while await reader.readline():
+        writer.write(b'reply heater:value [22.0123,{"t":1795466000.123}]\\n')
+        await writer.drain()
+async def main():
+    await asyncio.start_server(serve, "127.0.0.1", int(sys.argv[1]))
+    print("READY")
+    while True:
+        await asyncio.sleep(3600)
+asyncio.run(main())
+'''
+
+
+def echo_server():
+    port = free_port()
+    return Server([MICROPYTHON, '-X', 'heapsize=' + DEFAULT_HEAP, '-c', ECHO, str(port)], port)
+
+
+# --- request rate and describe ---
+def round_trips(port, request, count):
+    """Seconds per sequential round trip of ``request`` after 200 warm-up reads, and
+    the last reply."""
+    with LineClient(('127.0.0.1', port), 10) as conn:
+        for _ in range(200):
+            conn.ask(READ)
+        times = []
+        for _ in range(count):
+            start = time.perf_counter()
+            line = expect(conn.ask(request), ('reply ', 'describing '))
+            times.append(time.perf_counter() - start)
+        return times, line
+
+
+def network(plan, workdir, log):
+    """Rates: interleaved rounds, per server the round with the median rate; describe."""
+    servers = {}
+    try:
+        servers['ours'] = SimNode(heap=DEFAULT_HEAP, discovery_port=0)
+        servers['ours_big_heap'] = SimNode(heap=BIG_HEAP, discovery_port=0)
+        servers['frappy'] = frappy_server(workdir)
+        servers['echo'] = echo_server()
+        log('request rate: our node, frappy, echo floor ...')
+        rounds = {name: [] for name in servers}
+        for _ in range(plan.rate_rounds):
+            for name, server in servers.items():
+                times, _ = round_trips(server.port, READ, plan.rate_reads)
+                rounds[name].append({'rate': len(times) / sum(times),
+                                     'p50_ms': percentile(times, 0.5) * 1e3,
+                                     'p99_ms': percentile(times, 0.99) * 1e3})
+        result = {'rate': {name: sorted(runs, key=lambda r: r['rate'])[len(runs) // 2]
+                           for name, runs in rounds.items()}, 'describe': {}}
+        log('describe ...')
+        for name in ('ours', 'frappy'):
+            times, line = round_trips(servers[name].port, 'describe', 5)
+            result['describe'][name] = {'bytes': len(line) + 1,
+                                        'ms': statistics.median(times) * 1e3}
+        return result
+    finally:
+        for server in servers.values():
+            server.stop()
+
+
+# --- heap: the scenarios and bisection ---
+def scenario(node, tcp_clients, rounds, timeout=5.0):
+    """The serial client and ``tcp_clients`` TCP ones: *IDN?, describe, activate, rounds
+    of SCENARIO, then a heating step 22 -> 26 degC until IDLE; (heap at boot, under load)."""
+    clients = [node.serial_client(timeout)]
     try:
         boot = value_of(clients[0].ask('read system:_mem_alloc'))
-        clients += [node.client(timeout) for _ in range(3)] + [node.serial_client(timeout)]
+        clients += [node.client(timeout) for _ in range(tcp_clients)]
         for conn in clients:
             expect(conn.ask('*IDN?'), 'ISSE')
             json.loads(expect(conn.ask('describe'), 'describing . ')[13:])
@@ -250,128 +185,163 @@ def scenario(node, rounds, timeout=5.0):
             conn.close()
 
 
-def heap_trial(heap_k, rounds):
+def heap_trial(heap_k, tcp_clients, config, rounds):
     """{'ok': True, 'boot', 'load'} or {'ok': False, 'why'} for one fresh node."""
     try:
-        node = SimNode(heap='%dk' % heap_k, speed=20, uart=True)
+        node = SimNode(heap='%dk' % heap_k, speed=20, uart=True, config=config)
     except RuntimeError as exc:
         return {'ok': False, 'why': 'no READY: ' + str(exc).splitlines()[-1]}
     try:
-        boot, load = scenario(node, rounds)
+        boot, load = scenario(node, tcp_clients, rounds)
         if not node.alive() or 'Error' in node.stderr:
             return {'ok': False, 'why': (node.stderr.strip().splitlines() or ['exited'])[-1]}
         return {'ok': True, 'boot': boot, 'load': load}
     except (AssertionError, OSError, EOFError, ValueError) as exc:
-        return {'ok': False, 'why': '%s: %s' % (type(exc).__name__, exc)}
+        return {'ok': False, 'why': '%s: %s' % (type(exc).__name__, str(exc)[:200])}
     finally:
         node.stop()
 
 
-def bisect_heap(plan, log):
+def bisect_heap(plan, log, name, config):
     """Smallest passing heap (k) at the plan's step; the minimum must pass twice."""
-    trials = []
+    trials, last = [], {}
 
-    def trial(k):
-        result = heap_trial(k, plan.scenario_rounds)
-        trials.append([k, result['ok'], result.get('why', '')])
-        log('  heap %4dk: %s' % (k, 'pass' if result['ok'] else 'FAIL (%s)' % result['why']))
-        return result
+    def passes(k):
+        last[k] = heap_trial(k, SCENARIOS[name][0], config, plan.scenario_rounds)
+        trials.append([k, last[k]['ok'], last[k].get('why', '')])
+        log('  %s, heap %4dk: %s' % (name, k, 'pass' if last[k]['ok'] else
+                                      'FAIL (%s)' % last[k]['why']))
+        return last[k]['ok']
 
-    low, high = plan.heap_low_k, plan.heap_high_k
-    top = passing = trial(high)
-    if not top['ok']:
+    low, high, step = HEAP_LOW_K, HEAP_HIGH_K, plan.heap_step_k
+    if not passes(high):
         return {'min_k': None, 'trials': trials}
-    while high - low > plan.heap_step_k:
-        mid = (low + high) // 2 // plan.heap_step_k * plan.heap_step_k
-        result = trial(mid)
-        if result['ok']:
-            high, passing = mid, result
-        else:
-            low = mid
-    while high < plan.heap_high_k and not trial(high)['ok']:    # GC timing varies
-        high += plan.heap_step_k
-    return {'min_k': high, 'trials': trials, 'at_min': passing, 'top': top}
+    while high - low > step:
+        mid = (low + high) // 2 // step * step
+        low, high = (low, mid) if passes(mid) else (mid, high)
+    while high < HEAP_HIGH_K and not passes(high):      # GC timing varies
+        high += step
+    return {'min_k': high, 'trials': trials, 'at_min': last[high]}
 
 
-# --- boot and heap drift ---------------------------------------------------------
+def heap(plan, workdir, log):
+    with open(mpy_probe.SIM_CONFIG) as f:
+        config = json.load(f)
+    config['tcp']['enabled'] = False
+    serial_only = os.path.join(workdir, 'serial-only.json')
+    with open(serial_only, 'w') as f:
+        json.dump(config, f)
+    return {name: bisect_heap(plan, log, name, serial_only if name == 'Pyboard-like' else None)
+            for name in SCENARIOS}
 
-def time_to_idn(port, started, proc, limit_s=30):
-    end = time.monotonic() + limit_s
-    while time.monotonic() < end and proc.poll() is None:
+
+# --- boot and heap drift ---
+def boot_ms(start, runs):
+    """Median ms from ``start()`` starting a server to its first ``*IDN?`` reply."""
+    times = []
+    for _ in range(runs):
+        server = start()
         try:
-            conn = LineClient(('127.0.0.1', port), 5)
-        except OSError:
-            time.sleep(0.002)
-            continue
-        try:
-            expect(conn.ask('*IDN?'), 'ISSE')
-            return time.perf_counter() - started
+            with LineClient(('127.0.0.1', server.port), 5) as conn:
+                expect(conn.ask('*IDN?'), 'ISSE')
+            times.append(time.perf_counter() - server.started)
         finally:
-            conn.close()
-    raise RuntimeError('no *IDN? reply within %d s' % limit_s)
+            server.stop()
+    return statistics.median(times) * 1e3
 
 
 def boot(plan, workdir):
-    """Median ms from starting the process to the first ``*IDN?`` reply: the
-    micropython process as sim.py starts it (sim.py itself not counted), and frappy."""
+    """Our node: the micropython process as sim.py starts it (sim.py itself not
+    counted); and frappy."""
     import sim
     config = os.path.join(workdir, 'boot.json')
-    ours, frappy = [], []
-    for _ in range(plan.boot_runs):
+
+    def ours():
         port = free_port()
-        sim.prepare_config(sim.parse_args(['--port', str(port)]), config)
-        node = Server(*sim.node_command(DEFAULT_HEAP, config), port=port, timeout=0)
-        try:
-            ours.append(time_to_idn(port, node.started, node.proc))
-        finally:
-            node.stop()
-    for _ in range(3):
-        server = frappy_server(workdir, wait=False)
-        try:
-            frappy.append(time_to_idn(server.port, server.started, server.proc))
-        finally:
-            server.stop()
-    return {'ours_ms': statistics.median(ours) * 1e3, 'frappy_ms': statistics.median(frappy) * 1e3}
+        sim.prepare_config(sim.parse_args(['--port', str(port), '--discovery-port', '0']),
+                           config)
+        cmd, env = sim.node_command(DEFAULT_HEAP, config)
+        return Server(cmd, port, env, 'SECoP node serving')
+
+    return {'ours_ms': boot_ms(ours, plan.boot_runs),
+            'frappy_ms': boot_ms(lambda: frappy_server(workdir), 3)}
 
 
-def heap_drift(plan, log):
-    node = SimNode(heap=DEFAULT_HEAP)
+def pipelined(conn, count, batch=64):
+    """SCENARIO's requests in turn (``describe`` every 1000th), ``batch`` in flight;
+    the number of replies with the wrong action."""
+    wrong = 0
+    for first in range(0, count, batch):
+        chunk = [('describe', 'describing') if i % 1000 == 999 else SCENARIO[i % len(SCENARIO)]
+                 for i in range(first, min(first + batch, count))]
+        conn.write(''.join(request + '\n' for request, _ in chunk).encode())
+        wrong += sum(conn.reply().split(' ', 1)[0] != prefix.split(' ', 1)[0]
+                     for _, prefix in chunk)
+    return wrong
+
+
+def drift(plan, log, segments=5):
+    """Heap (after collection, on a third connection) before, between ``segments``
+    parts of the pipelined requests over two connections (one activated), and after."""
+    node = SimNode(heap=DEFAULT_HEAP, discovery_port=0)
+    conns = [node.client(30) for _ in range(3)]
     try:
-        return soak.drift(node.port, plan.drift_requests, log)
+        expect(conns[0].ask('activate'), 'active')
+        per_conn = plan.drift_requests // segments // 2
+        samples, wrong, elapsed = [], 0, 0.0
+        with ThreadPoolExecutor(2) as pool:
+            for segment in range(-1, segments):     # -1: first-use allocations, not counted
+                count = 1000 if segment < 0 else per_conn
+                begin = time.perf_counter()
+                bad = sum(pool.map(lambda conn: pipelined(conn, count), conns[:2]))
+                if segment >= 0:
+                    wrong, elapsed = wrong + bad, elapsed + time.perf_counter() - begin
+                time.sleep(0.2)
+                samples.append(heap_figures(conns[2])[0])
+                log('  %6d requests, mem_alloc %d' % ((segment + 1) * per_conn * 2, samples[-1]))
+        done = per_conn * 2 * segments
+        return {'requests': done, 'wrong': wrong, 'rate': done / elapsed,
+                'samples': samples, 'growth': samples[-1] - samples[0]}
     finally:
+        for conn in conns:
+            conn.close()
         node.stop()
 
 
-# --- the table ----------------------------------------------------------------------
+# --- the table ---
+def kb(n):
+    return '%.1f KB' % (n / 1024)
+
+
+def network_rows(n):
+    rates, ours, frappy = n['rate'], n['describe']['ours'], n['describe']['frappy']
+    for key, label in (('ours', 'sequential `%s`, our node (%s heap)' % (READ, DEFAULT_HEAP)),
+                       ('ours_big_heap', 'same, our node with a %s heap' % BIG_HEAP),
+                       ('frappy', 'same, frappy-core node (CPython)'),
+                       ('echo', 'same, MicroPython asyncio echo server (floor)')):
+        yield label, '%.0f/s (p50 %.3f ms, p99 %.3f ms)' % (
+            rates[key]['rate'], rates[key]['p50_ms'], rates[key]['p99_ms'])
+    yield 'ratio ours / frappy', '%.2fx' % (rates['ours']['rate'] / rates['frappy']['rate'])
+    yield '`describing` line, our node / frappy', '%d / %d bytes (%.2f s at %d baud)' % (
+        ours['bytes'], frappy['bytes'], ours['bytes'] * 10 / BAUD, BAUD)
+    yield '`describe` round trip on a used connection, ours / frappy', '%.1f / %.1f ms' % (
+        ours['ms'], frappy['ms'])
+
+
+def heap_rows(h, step):
+    for name, b in h.items():
+        yield ('smallest heap passing the %s scenario (%s); `system:_mem_alloc` there after '
+               'boot / under load' % (name, SCENARIOS[name][1]),
+               '%dk (step %dk); %s / %s' % (b['min_k'], step, kb(b['at_min']['boot']),
+                                            kb(b['at_min']['load'])) if b['min_k'] else
+               'none up to %dk: %s' % (HEAP_HIGH_K, b['trials'][0][2]))
+
 
 def rows(r):
     """(measure, result) pairs; a failed measurement is one row saying so."""
-    def kb(n):
-        return '%.1f KB' % (n / 1024)
-
-    def rate(x):
-        return '%.0f/s (p50 %.3f ms, p99 %.3f ms)' % (x['rate'], x['p50_ms'], x['p99_ms'])
-
     sections = {
-        'network': lambda n: [
-            ('sequential `%s`, our node (%s heap)' % (READ, DEFAULT_HEAP), rate(n['rate']['ours'])),
-            ('same, our node with a %s heap' % BIG_HEAP, rate(n['rate']['ours_big_heap'])),
-            ('same, frappy-core node (CPython)', rate(n['rate']['frappy'])),
-            ('ratio ours / frappy', '%.2fx' % (n['rate']['ours']['rate'] /
-                                               n['rate']['frappy']['rate'])),
-            ('same, MicroPython asyncio echo server (floor)', rate(n['rate']['echo'])),
-            ('`describing` line, our node / frappy', '%d / %d bytes (%.2f s at %d baud)' % (
-                n['describe']['ours']['bytes'], n['describe']['frappy']['bytes'],
-                n['describe']['ours']['bytes'] * 10 / BAUD, BAUD)),
-            ('`describe` round trip on a used connection, ours / frappy', '%.1f / %.1f ms' % (
-                n['describe']['ours']['ms'], n['describe']['frappy']['ms']))],
-        'heap': lambda h: [
-            ('smallest heap passing the 5-client scenario (4 TCP + serial)',
-             '%dk (step %dk)' % (h['min_k'], r['plan']['heap_step_k']) if h['min_k'] else
-             'none up to %dk: %s' % (r['plan']['heap_high_k'], h['trials'][0][2]))] + ([
-            ('system:_mem_alloc after boot / under load, at %dk' % h['min_k'],
-             '%s / %s' % (kb(h['at_min']['boot']), kb(h['at_min']['load'])))]
-            if h['min_k'] else []),
+        'network': network_rows,
+        'heap': lambda h: heap_rows(h, r['plan']['heap_step_k']),
         'inside': lambda i: [
             ('heap taken by importing the firmware (.mpy)', '%s, of which qstr pool %s' % (
                 kb(i['mem']['firmware'] - i['mem']['runtime']), kb(i['qstr']))),
@@ -429,32 +399,24 @@ def into_docs(text, path=DOC, name='bench'):
         f.write(head + begin + text + end + rest.split(end, 1)[1])
 
 
-# --- main --------------------------------------------------------------------------
-
-def guarded(function, *args):
-    """The result of ``function``, or {'error': text} if it raised."""
-    try:
-        return function(*args)
-    except Exception as exc:  # one failed measurement must not lose the others
-        traceback.print_exc()
-        return {'error': '%s: %s' % (type(exc).__name__, str(exc)[:200])}
-
-
+# --- main ---
 def measure(plan, only, log):
-    steps = (('inside', 'imports and the request path inside the node',
-              lambda w: mpy_probe.inside(w, DEFAULT_HEAP)),
-             ('code', 'code size', mpy_probe.code_size),
-             ('network', 'servers', lambda w: network(plan, w, log)),
-             ('heap', 'heap bisection', lambda w: bisect_heap(plan, log)),
-             ('boot', 'boot time', lambda w: boot(plan, w)),
-             ('drift', 'heap drift over %d requests' % plan.drift_requests,
-              lambda w: heap_drift(plan, log)))
-    r = {'plan': vars(plan), 'machine': machine()}
+    steps = (('inside', lambda w: mpy_probe.inside(w, DEFAULT_HEAP)),
+             ('code', mpy_probe.code_size),
+             ('network', lambda w: network(plan, w, log)),
+             ('heap', lambda w: heap(plan, w, log)),
+             ('boot', lambda w: boot(plan, w)),
+             ('drift', lambda w: drift(plan, log)))
+    r = {'plan': plan._asdict(), 'machine': machine()}
     with tempfile.TemporaryDirectory(prefix='bench-') as workdir:
-        for key, label, function in steps:
+        for key, function in steps:
             if not only or key in only:
-                log(label + ' ...')
-                r[key] = guarded(function, workdir)
+                log(key + ' ...')
+                try:
+                    r[key] = function(workdir)
+                except Exception as exc:  # one failed measurement must not lose the others
+                    traceback.print_exc()
+                    r[key] = {'error': '%s: %s' % (type(exc).__name__, str(exc)[:200])}
     return r
 
 
@@ -472,18 +434,17 @@ def main(argv=None):
     def log(text):
         print('[%5.0f s] %s' % (time.monotonic() - started, text), file=sys.stderr, flush=True)
 
-    results = measure(Plan(args.quick), args.only.split(',') if args.only else (), log)
+    results = measure(QUICK if args.quick else FULL, args.only.split(',') if args.only else (), log)
     text = table(results)
     os.makedirs(OUT, exist_ok=True)
-    with open(os.path.join(OUT, 'bench.json'), 'w') as f:
-        json.dump(results, f, indent=1)
-    with open(os.path.join(OUT, 'bench.md'), 'w') as f:
-        f.write(text)
+    for name, content in (('bench.json', json.dumps(results, indent=1)), ('bench.md', text)):
+        with open(os.path.join(OUT, name), 'w') as f:
+            f.write(content)
     print(text, end='')
-    log('wrote build/bench.json and build/bench.md')
     if args.docs:
         into_docs(text)
-        log('wrote the table into docs/performance.md')
+    log('wrote build/bench.json, build/bench.md' + (' and docs/performance.md' if args.docs
+                                                    else ''))
     return 0
 
 

@@ -3,11 +3,9 @@
 
     .venv/bin/python tools/frappy_node.py PORT
 
-frappy's Server (without ``run()``), SecNode and Dispatcher with the modules
-``outside`` and ``heater`` as the tutorial writes them, and frappy's TCP
-request handler on a listener bound to 127.0.0.1.  UDP discovery is never
-started: ``UDPListener`` is replaced by a function that raises.  Prints
-``READY tcp=127.0.0.1:PORT`` once it serves; SIGTERM ends it.
+frappy's Server without ``run()`` (no config files, no UDP discovery: its
+``UDPListener`` raises), the tutorial's ``outside`` and ``heater``, frappy's TCP
+handler bound to 127.0.0.1.  Prints ``READY`` once it serves; SIGTERM ends it.
 """
 
 import math
@@ -16,7 +14,6 @@ import time
 
 
 def serve(port):
-    """frappy's Server without ``run()``: the tutorial's modules, a loopback listener."""
     import frappy.server
     from frappy.config import Mod
     from frappy.core import BUSY, IDLE, Command, Drivable, FloatRange, Parameter, Readable, \
@@ -72,13 +69,10 @@ def serve(port):
             self.node_cfg = {'cls': 'frappy.protocol.dispatcher.Dispatcher',
                              'equipment_id': 'example_heater',
                              'description': 'a basic example temperature SEC node.'}
-            self.module_cfg = {}
-            for mod in (Mod('outside', Outside, 'Outside temperature monitor.', pollinterval=1),
-                        Mod('heater', Heater, 'Example Heater', pollinterval=0.5)):
-                self.module_cfg[mod.pop('name')] = mod
+            self.module_cfg = {mod.pop('name'): mod for mod in (
+                Mod('outside', Outside, 'Outside temperature monitor.', pollinterval=1),
+                Mod('heater', Heater, 'Example Heater', pollinterval=0.5))}
             self._testonly = False
-            self.discovery = None
-            self.interfaces = {}
 
     class LoopbackTCPServer(DualStackTCPServer):
         daemon_threads = True

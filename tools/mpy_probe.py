@@ -1,11 +1,9 @@
 """What the firmware costs inside MicroPython, for ``make bench``.
 
-``inside(workdir, heap)`` runs a script in the unix port with the deploy's
-.mpy files on MICROPYPATH: heap (``gc.mem_alloc`` after a collection) taken
-by importing the firmware and by building the node from boards/sim's config,
-the qstr pool, and per request type the best time of 1000 ``Node.handle``
-calls and the bytes one call allocates (GC off).  ``code_size(workdir)``:
-bytes and files a deploy copies per tree.
+``inside``: heap (``gc.mem_alloc`` after a collection) of importing the .mpy
+firmware and of building the node from boards/sim's config, the qstr pool, and per
+request the best time of 1000 ``Node.handle`` calls and the bytes of one (GC off).
+``code_size``: bytes and files a deploy copies per tree.
 """
 
 import json
@@ -37,7 +35,8 @@ with open(sys.argv[1]) as f:
 node = app.App(config, board.Board(config.get('board', {}))).node
 mark('built')
 session = node.open_session()
-for name in REQUESTS:
+for name in ('read heater:value', 'read outside:value', 'change heater:_maxheaterpower 40',
+             'do heater:_examplecommand {"a":2.5,"b":4}', 'ping'):
     raw = memoryview(name.encode())
     best = 1e9
     for rep in range(7):
@@ -55,19 +54,13 @@ for name in REQUESTS:
     print('REQ', json.dumps([name, best, gc.mem_alloc() - before]))
     gc.enable()
 '''
-# put into the script, not passed as arguments: this micropython dies on a long argument
-REQUESTS = ('read heater:value', 'read outside:value', 'change heater:_maxheaterpower 40',
-            'do heater:_examplecommand {"a":2.5,"b":4}', 'ping')
 
 
 def inside(workdir, heap):
     """Heap of the imports and the built node, qstr pool, per-request time and bytes."""
     code = [build_mpy.build(os.path.join(ROOT, path), os.path.join(workdir, 'mpy', path))
             for path in ('firmware', 'boards/sim')]
-    path = os.path.join(workdir, 'probe.py')
-    with open(path, 'w') as f:
-        f.write('REQUESTS = %s\n%s' % (json.dumps(REQUESTS), PROBE))
-    done = subprocess.run([MICROPYTHON, '-X', 'heapsize=' + heap, path, SIM_CONFIG],
+    done = subprocess.run([MICROPYTHON, '-X', 'heapsize=' + heap, '-c', PROBE, SIM_CONFIG],
                           capture_output=True, text=True, timeout=300, cwd=workdir,
                           env=dict(os.environ, MICROPYPATH=':'.join(['.frozen'] + code)))
     if done.returncode:

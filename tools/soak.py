@@ -1,19 +1,14 @@
 #!/usr/bin/env python3
 """Soak test: the simulated node under mixed load for a while, then figures.
 
-    .venv/bin/python tools/soak.py --minutes M [--clients N] [--speed X]
-                                   [--write docs/soak.md]
+    .venv/bin/python tools/soak.py --minutes M [--clients N] [--speed X] [--write FILE]
 
-Runs N client threads against the simulated node for M minutes: reads of
-every parameter, changes of heater:target within 20..60, (de)activations,
-pings, reconnects (``*IDN?`` and ``describe`` each time), and on the first
-client fault injections through sim:_fault, cleared again with ``do
-heater:clear_errors``.  A warm-up of the same load (a tenth of the run, 15 s
-to a minute) comes first; the heap baseline is taken after it, the end figure
-after the load, both with only the monitor connected, after a collection.
-Prints progress on stderr, then the figures; exit code 1 if the node died or
-the heap grew by more than 2 kB.  ``drift()`` is the fixed pipelined stream
-``make bench`` uses for its heap-drift figure.
+N client threads for M minutes: reads of every parameter, changes of heater:target,
+(de)activations, pings, reconnects (``*IDN?`` and ``describe``), and on the first
+client plant faults (``sim:_fault``, then ``do heater:clear_errors``).  A warm-up of
+the same load comes first; the heap figures after it and after the load are taken
+with only the monitor connected.  Progress on stderr, then the figures; exit code 1
+if the node died or the heap grew by more than 2 kB.
 """
 
 import argparse
@@ -22,7 +17,6 @@ import datetime
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 import threading
@@ -51,16 +45,6 @@ def parse_args(argv=None):
     return args
 
 
-
-def firmware_version():
-    """The commit the firmware comes from ('-dirty' when the work tree differs)."""
-    try:
-        return subprocess.run(['git', '-C', ROOT, 'describe', '--always', '--dirty'],
-                              capture_output=True, text=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return 'unknown'
-
-
 def open_fds(node):
     """Open file descriptors of the MicroPython process (Linux), or None."""
     try:
@@ -68,6 +52,9 @@ def open_fds(node):
     except (OSError, TypeError):        # no such process, or no pid
         return None
 
+
+class Refused(EOFError):
+    """The node answered the connection with its client-limit refusal."""
 
 
 class Stats:
@@ -80,74 +67,41 @@ class Stats:
         self.count = collections.Counter()
         self.latency = collections.defaultdict(list)
 
-    def reply(self, action, reply, seconds):
-        kind = 'ISSE' if reply.startswith('ISSE') else reply.split(' ', 1)[0]
-        with self.lock:
-            self.count.update(('requests', 'reply ' + kind))
-            self.latency[action].append(seconds)
-        if kind.startswith('error'):        # the class, or the start of a malformed report
-            self.add('error ' + reply.split(' ', 2)[-1][2:20].split('"')[0])
-
     def add(self, name, count=1):
         with self.lock:
             self.count[name] += count
 
-
-class Refused(Exception):
-    """The node answered the connection with its client-limit refusal."""
-
-
-class Client(LineClient):
-    """One SECoP connection whose replies, latencies and events go to ``stats``."""
-
-    def __init__(self, port, stats, timeout=15):
-        LineClient.__init__(self, ('127.0.0.1', port), timeout)
-        self.stats = stats
-
-    def ask(self, request):
-        """The reply to ``request``; events before it are counted."""
+    def ask(self, conn, request):
+        """The reply to ``request`` on ``conn``, counted with the events before it."""
         action = request.split(' ', 1)[0]
         start = time.monotonic()
         try:
-            line, events = self.request(request)
+            line, events = conn.request(request)
         except (OSError, EOFError, UnicodeError):
-            self.stats.add('lost ' + action)
+            self.add('lost ' + action)
             raise
-        self.stats.add('updates', len(events))
-        if '["Impossible","too many clients' in line:     # the refusal
+        self.add('updates', len(events))
+        if '["Impossible","too many clients' in line:
             raise Refused()
-        self.stats.reply(action, line, time.monotonic() - start)
+        kind = 'ISSE' if line.startswith('ISSE') else line.split(' ', 1)[0]
+        with self.lock:
+            self.count.update(('requests', 'reply ' + kind))
+            self.latency[action].append(time.monotonic() - start)
+        if kind.startswith('error'):        # the class, or the start of a malformed report
+            self.add('error ' + line.split(' ', 2)[-1][2:20].split('"')[0])
         return line
-
-    def drain_events(self, seconds):
-        """Read events for a while (an activated client that does not ask)."""
-        end = time.monotonic() + seconds
-        try:
-            while time.monotonic() < end:
-                try:
-                    self.recv(0.05)
-                    self.stats.add('updates')
-                except socket.timeout:
-                    pass
-        finally:
-            self.sock.settimeout(15)
-
 
 
 class Load:
-    """The client threads, from ``start()`` until ``stop()`` or the deadline."""
+    """The client threads, running until ``stop()`` or the deadline; ``params`` are
+    what the reads choose from."""
 
-    def __init__(self, port, stats, clients, seed, deadline, first_fault=20.0):
-        self.port = port
-        self.stats = stats
-        self.deadline = deadline
-        self.first_fault = first_fault
+    def __init__(self, port, stats, deadline, clients, params, seed, first_fault=20.0):
+        self.port, self.stats, self.params = port, stats, params
+        self.deadline, self.first_fault = deadline, first_fault
         self.stopping = threading.Event()
         self.threads = [threading.Thread(target=self._worker, args=(i, random.Random(seed + i)),
                                          daemon=True) for i in range(clients)]
-        self.params = []
-
-    def start(self):
         for thread in self.threads:
             thread.start()
 
@@ -163,24 +117,18 @@ class Load:
         """Connect, identify and describe; retries while the node still counts
         a connection we closed (the refusal)."""
         while self._running():
+            client = None
             try:
-                client = Client(self.port, self.stats)
-            except OSError:
-                time.sleep(0.2)
-                continue
-            try:
-                client.ask('*IDN?')
-                desc = json.loads(client.ask('describe').split(' ', 2)[2])
-                if not self.params:
-                    self.params = ['%s:%s' % (m, a) for m, mod in desc['modules'].items()
-                                   for a, acc in mod['accessibles'].items()
-                                   if acc['datainfo']['type'] != 'command']
+                client = LineClient(('127.0.0.1', self.port), 15)
+                self.stats.ask(client, '*IDN?')
+                self.stats.ask(client, 'describe')
                 return client
             except Refused:
                 self.stats.add('refused')
-            except (OSError, EOFError, ValueError, IndexError):
+            except (OSError, EOFError, UnicodeError):
                 pass
-            client.close()
+            if client:
+                client.close()
             time.sleep(0.2)
         return None
 
@@ -194,9 +142,6 @@ class Load:
                     next_fault = time.monotonic() + rng.uniform(15, 30)
                     continue
                 active = self._request(client, rng, active)
-            except Refused:
-                self.stats.add('refused')
-                active = None
             except (OSError, EOFError, ValueError, UnicodeError):
                 self.stats.add('reconnects')
                 active = None
@@ -212,169 +157,102 @@ class Load:
         reconnect."""
         roll = rng.random()
         if 0.65 <= roll < 0.75:
-            client.ask('deactivate' if active else 'activate')
-            if not active:
-                client.drain_events(rng.uniform(0.2, 1.0))
+            self.stats.ask(client, 'deactivate' if active else 'activate')
+            if not active:      # a client that listens a while: its updates pile up
+                time.sleep(rng.uniform(0.2, 1.0))
             return not active
         if roll >= 0.95:
             self.stats.add('reconnects')
             return None
-        client.ask('read ' + rng.choice(self.params) if roll < 0.45 else
-                   'change heater:target %.2f' % rng.uniform(20, 60) if roll < 0.65 else
-                   'ping %d' % rng.randrange(1 << 30) if roll < 0.85 else
-                   'read system:value' if roll < 0.90 else 'do heater:stop')
+        self.stats.ask(client, 'read ' + rng.choice(self.params) if roll < 0.45 else
+                       'change heater:target %.2f' % rng.uniform(20, 60) if roll < 0.65 else
+                       'ping %d' % rng.randrange(1 << 30) if roll < 0.85 else
+                       'read system:value' if roll < 0.90 else 'do heater:stop')
         return active
 
     def _fault_cycle(self, client, rng):
         """Inject a plant fault, let it act for a few seconds, clear it."""
-        client.ask('change sim:_fault %d' % rng.choice((1, 2, 3)))
+        self.stats.ask(client, 'change sim:_fault %d' % rng.choice((1, 2, 3)))
         end = min(self.deadline, time.monotonic() + rng.uniform(2, 5))
         while self._running() and time.monotonic() < end:
-            client.ask(rng.choice(('read heater:value', 'read heater:status',
-                                   'change heater:target 40')))
+            self.stats.ask(client, rng.choice(('read heater:value', 'read heater:status',
+                                               'change heater:target 40')))
             time.sleep(0.05)
-        client.ask('change sim:_fault 0')
-        client.ask('do heater:clear_errors')
-
+        self.stats.ask(client, 'change sim:_fault 0')
+        self.stats.ask(client, 'do heater:clear_errors')
 
 
 def wait_clients(client, count, seconds=10):
     """Whether system:_clients comes down to ``count`` within ``seconds``."""
     end = time.monotonic() + seconds
     while time.monotonic() < end:
-        client.ask('read system:value')                  # refreshes system:_clients
+        client.ask('read system:value')      # refreshes system:_clients
         if value_of(client.ask('read system:_clients')) == count:
             return True
         time.sleep(0.2)
     return False
 
 
-
-DRIFT_MIX = ('read heater:value', 'read outside:value', 'change heater:_maxheaterpower 40',
-             'ping', 'do heater:_examplecommand {"a":2.5,"b":4}', 'read heater:status',
-             'change heater:_maxheaterpower 100', 'check heater:target 30',
-             'read system:_clients', 'do heater:stop')
-REPLY_TO = {'read': 'reply', 'change': 'changed', 'ping': 'pong', 'do': 'done',
-            'check': 'checked', 'describe': 'describing'}
+def readable_params(conn):
+    """Every parameter of the node's description as ``module:parameter``."""
+    desc = json.loads(conn.ask('describe').split(' ', 2)[2])
+    return ['%s:%s' % (m, a) for m, mod in desc['modules'].items()
+            for a, acc in mod['accessibles'].items() if acc['datainfo']['type'] != 'command']
 
 
-def pipelined(conn, start, count, batch, deadline):
-    """DRIFT_MIX in turn (``describe`` every 1000th), ``batch`` requests in flight;
-    returns the number of wrong replies."""
-    wrong = 0
-    for first in range(start, start + count, batch):
-        if time.monotonic() > deadline:
-            raise TimeoutError('heap drift run took too long')
-        chunk = ['describe' if i % 1000 == 999 else DRIFT_MIX[i % len(DRIFT_MIX)]
-                 for i in range(first, min(first + batch, start + count))]
-        conn.write(''.join(request + '\n' for request in chunk).encode())
-        for request in chunk:
-            if conn.reply().split(' ', 1)[0] != REPLY_TO[request.split(' ', 1)[0]]:
-                wrong += 1
-    return wrong
-
-
-def drift(port, requests, log, batch=64, seconds=400, segments=5):
-    """The heap (after collection) before, between ``segments`` parts of ``requests``
-    pipelined requests over two connections (one activated), and after."""
-    opened = [LineClient(('127.0.0.1', port), 30) for _ in range(3)]
-    conns, probe = opened[:2], opened[2]
+def load_phase(sim, monitor, stats, seconds, progress, *load_args):
+    """``Load(*load_args)`` for ``seconds`` while ``monitor`` samples the heap every 5 s;
+    the samples."""
+    deadline = time.monotonic() + seconds
+    load = Load(sim.port, stats, deadline, *load_args)
+    samples = []
     try:
-        conns[0].send('activate')
-        while conns[0].recv() != 'active':
-            pass
-        deadline = time.monotonic() + seconds
-        per_conn = requests // segments // len(conns)
-        samples, wrong, elapsed = [], 0, 0.0
-        for segment in range(-1, segments):         # -1: first-use allocations, not counted
-            count = 1000 if segment < 0 else per_conn
-            results = [None] * len(conns)
-
-            def work(i, first=max(0, segment) * per_conn):
-                try:
-                    results[i] = pipelined(conns[i], first, count, batch, deadline)
-                except Exception as exc:  # reported below
-                    results[i] = exc
-
-            threads = [threading.Thread(target=work, args=(i,)) for i in range(len(conns))]
-            begin = time.perf_counter()
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(seconds + 60)
-            if segment >= 0:
-                elapsed += time.perf_counter() - begin
-            for result in results:
-                if not isinstance(result, int):
-                    raise RuntimeError('heap drift: %r' % (result,))
-                wrong += result if segment >= 0 else 0
-            time.sleep(0.2)
-            samples.append(heap_figures(probe)[0])
-            log('  %6d requests, mem_alloc %d' % (max(0, segment + 1) * per_conn * 2,
-                                                  samples[-1]))
-        done = per_conn * len(conns) * segments
-        return {'requests': done, 'wrong': wrong, 'rate': done / elapsed,
-                'samples': samples, 'growth': samples[-1] - samples[0]}
+        while time.monotonic() < deadline and sim.alive():
+            time.sleep(min(5.0, max(0.0, deadline - time.monotonic())))
+            samples.append(heap_figures(monitor, 1))
+            if len(samples) % 6 == 0:
+                errors = sum(v for k, v in stats.count.items() if k.startswith('error '))
+                progress('%d requests, %d errors; heap %d allocated, %d free' % (
+                    stats.count['requests'], errors, samples[-1][0], samples[-1][1]))
     finally:
-        for conn in opened:
-            conn.close()
-
-
-
-def progress(t0, total, text):
-    print('[%4.0f/%.0f s] %s' % (time.monotonic() - t0, total, text), file=sys.stderr,
-          flush=True)
+        load.stop()
+    return samples
 
 
 def run(args):
     log_path = os.path.join(ROOT, 'build', 'soak-node.log')
     os.makedirs(os.path.dirname(log_path), exist_ok=True)
     started = datetime.datetime.now().astimezone()
+    total, t0 = args.minutes * 60, time.monotonic()
+
+    def progress(text):
+        print('[%4.0f/%.0f s] %s' % (time.monotonic() - t0, total, text), file=sys.stderr,
+              flush=True)
+
     sim = SimNode(speed=args.speed, log=log_path)
     stats = Stats()
-    result = {'started': started, 'args': args, 'log': log_path, 'version': firmware_version()}
-    total = args.minutes * 60
-    t0 = time.monotonic()
+    version = subprocess.run(['git', '-C', ROOT, 'describe', '--always', '--dirty'],
+                             capture_output=True, text=True).stdout.strip() or 'unknown'
+    result = {'started': started, 'args': args, 'log': log_path, 'version': version}
     try:
-        monitor = Client(sim.port, Stats())
-        monitor.ask('*IDN?')
+        monitor = LineClient(('127.0.0.1', sim.port), 15)
+        params = readable_params(monitor)
         result['boot'] = heap_figures(monitor)
         warmup = min(60.0, max(15.0, total / 10))    # long enough for one fault cycle
-        progress(t0, total, 'warm-up for %.0f s, %d clients' % (warmup, args.clients))
-        load = Load(sim.port, Stats(), args.clients, args.seed + 1000, t0 + warmup, 2.0)
-        load.start()
-        while time.monotonic() < t0 + warmup and sim.alive():
-            time.sleep(0.5)
-        load.stop()
+        progress('warm-up for %.0f s, %d clients' % (warmup, args.clients))
+        load_phase(sim, monitor, Stats(), warmup, progress, args.clients, params,
+                   args.seed + 1000, 2.0)
         wait_clients(monitor, 1)
-        result['start'] = heap_figures(monitor)
-        result['start_fds'] = open_fds(sim)
-        progress(t0, total, 'load starts; heap %d allocated, %d free' % result['start'])
-
-        deadline = time.monotonic() + total - warmup
+        result['start'], result['start_fds'] = heap_figures(monitor), open_fds(sim)
+        progress('load starts; heap %d allocated, %d free' % result['start'])
         result['seconds'] = total - warmup
-        load = Load(sim.port, stats, args.clients, args.seed, deadline)
-        load.start()
-        samples = []
-        while time.monotonic() < deadline and sim.alive():
-            time.sleep(min(5.0, max(0.0, deadline - time.monotonic())))
-            try:
-                samples.append(heap_figures(monitor, 1))
-            except (OSError, EOFError, ValueError) as exc:
-                result['failure'] = 'monitor connection lost: %r' % (exc,)
-                break
-            if len(samples) % 6 == 0:
-                errors = sum(v for k, v in stats.count.items() if k.startswith('error '))
-                progress(t0, total, '%d requests, %d errors; heap %d allocated, %d free' % (
-                    stats.count['requests'], errors, samples[-1][0], samples[-1][1]))
-        load.stop()
+        samples = load_phase(sim, monitor, stats, total - warmup, progress, args.clients,
+                             params, args.seed)
         result['clients_back'] = wait_clients(monitor, 1)
-        result['end'] = heap_figures(monitor)
-        result['end_fds'] = open_fds(sim)
+        result['end'], result['end_fds'] = heap_figures(monitor), open_fds(sim)
         result['peak_alloc'] = max([alloc for alloc, _ in samples] or [0])
         result['min_free'] = min([free for _, free in samples] or [0])
-        # leave the plant as it was
-        monitor.ask('change sim:_fault 0')
+        monitor.ask('change sim:_fault 0')          # leave the plant as it was
         monitor.ask('do heater:clear_errors')
         result['idn'] = monitor.ask('*IDN?').startswith('ISSE')
         monitor.close()

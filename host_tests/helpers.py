@@ -1,7 +1,6 @@
 """Shared helpers of the CPython-only host tests: paths, the simulated node
 process and the line client (both from tools/simnode.py), and heap probes."""
 
-import json
 import os
 import sys
 import time
@@ -25,7 +24,7 @@ def wait_for(predicate, timeout, interval=0.05):
 
 def read_value(conn, spec):
     """The value of ``read <spec>`` (decoded JSON)."""
-    return json.loads(conn.ask('read ' + spec).split(' ', 2)[2])[0]
+    return value_of(conn.ask('read ' + spec))
 
 
 def heap(conn, samples=3):

@@ -1,10 +1,9 @@
-"""The simulated node as a child process, and line clients to talk to it.
+"""The simulated node as a child process, and line clients to talk to it: the one
+launcher of the tests, ``make bench``, ``make soak`` and ``make plot``.
 
-One launcher for the tests, ``make bench``, ``make soak`` and ``make plot``:
-``SimNode`` starts ``tools/sim.py`` (real firmware under the MicroPython unix
-port), waits for its ``READY`` line, and stops it by PID.  ``LineClient``
-(TCP) and ``SerialClient`` (the simulator's pty) send request lines and read
-reply lines; events in front of a reply are kept or counted.
+``SimNode`` starts ``tools/sim.py``, waits for its ``READY`` line and stops it by PID.
+``LineClient`` (TCP) and ``SerialClient`` (the simulator's pty) send requests and read
+replies.
 """
 
 import json
@@ -23,31 +22,30 @@ MICROPYTHON = os.path.join(os.path.dirname(sys.executable), 'micropython')
 EVENTS = ('update', 'error_update', 'log')
 
 
-def free_port(kind=socket.SOCK_STREAM):
-    """A TCP (or UDP) port on 127.0.0.1 that nobody used a moment ago."""
+def free_port(kind=socket.SOCK_STREAM, port=0):
+    """A TCP (or UDP) port on 127.0.0.1 that nobody used a moment ago; with ``port``,
+    that one, or OSError if it is in use."""
     with socket.socket(socket.AF_INET, kind) as s:
-        s.bind(('127.0.0.1', 0))
+        if port:    # as the node binds it: a port an earlier node left in TIME_WAIT is free
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(('127.0.0.1', port))
         return s.getsockname()[1]
 
 
 def percentile(values, fraction):
     """Nearest-rank percentile (``fraction`` 0..1); 0.0 for no values."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    ordered = sorted(values) or [0.0]
+    return ordered[round(fraction * (len(ordered) - 1))]
 
 
 def stop_process(proc, timeout=10):
     """End ``proc`` (a Popen of ours) by its PID: SIGTERM, SIGKILL if it lingers."""
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    return proc.returncode
+    proc.terminate()                # nothing if it has ended
+    try:
+        return proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.wait()
 
 
 def read_line(stream, prefix, timeout):
@@ -55,61 +53,54 @@ def read_line(stream, prefix, timeout):
     the writer exits or ``timeout`` seconds pass first."""
     end = time.monotonic() + timeout
     buf = b''
-    fd = stream.fileno()
     while time.monotonic() < end:
-        if not select.select([fd], [], [], 0.1)[0]:
+        if not select.select([stream], [], [], 0.1)[0]:
             continue
-        data = os.read(fd, 4096)
+        data = os.read(stream.fileno(), 4096)
         if not data:
             return None
-        buf += data
-        while b'\n' in buf:
-            line, _, buf = buf.partition(b'\n')
-            if line.decode(errors='replace').startswith(prefix):
-                return line.decode(errors='replace').strip()
+        *lines, buf = (buf + data).split(b'\n')
+        for line in lines:
+            text = line.decode(errors='replace')
+            if text.startswith(prefix):
+                return text.strip()
     return None
 
 
 class SimNode:
     """``tools/sim.py`` as a child process: real firmware under real MicroPython.
 
-    ``args`` go to sim.py as they are; ``port`` 0 lets sim.py pick a free one;
-    UDP discovery gets a free port of its own unless ``discovery_port`` is given.
-    The node's output goes to a file (``log``, else a temporary one; ``stderr``
-    reads it), so a chatty node never blocks on a full pipe.  Raises RuntimeError if it does not serve
-    within ``timeout`` seconds, with the last lines of its output."""
+    ``args`` go to sim.py as they are; ``port`` 0 lets sim.py pick a free one; UDP
+    discovery gets a free port unless ``discovery_port`` is given.  The output goes to a
+    file (``log``, else a temporary one; ``stderr`` reads it), so a chatty node never
+    blocks on a full pipe.  RuntimeError, with the last lines of that output, if the node
+    does not serve within ``timeout`` seconds."""
 
-    def __init__(self, *args, heap='256k', speed=None, config=None, source=False,
-                 uart=False, port=0, timeout=60, log=None, discovery_port=None):
+    def __init__(self, *args, heap=None, speed=None, config=None, uart=False, port=0,
+                 timeout=60, log=None, discovery_port=None):
         self.udp_port = free_port(socket.SOCK_DGRAM) if discovery_port is None else discovery_port
-        cmd = [sys.executable, SIM, '--port', str(port), '--heap', heap,
-               '--discovery-port', str(self.udp_port)]
-        if speed is not None:
-            cmd += ['--speed', str(speed)]
-        if config:
-            cmd += ['--config', str(config)]
-        if source:
-            cmd.append('--source')
-        if uart:
-            cmd += ['--uart', 'auto']
-        cmd += list(args)
-        self._errors = open(log, 'w+b') if log else tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self._errors)
-        self.pid = self.proc.pid
+        cmd = [sys.executable, SIM]
+        for option, value in (('--port', port), ('--discovery-port', self.udp_port),
+                              ('--heap', heap), ('--speed', speed), ('--config', config),
+                              ('--uart', 'auto' if uart else None)):
+            if value is not None:
+                cmd += [option, str(value)]
+        self._output = open(log, 'w+b') if log else tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(cmd + list(args), stdout=subprocess.PIPE,
+                                     stderr=self._output)
         self.ready = read_line(self.proc.stdout, 'READY ', timeout)
         if not self.ready:
             self.stop()
             raise RuntimeError('sim did not start:\n' + '\n'.join(self.stderr.splitlines()[-5:]))
         fields = dict(item.split('=', 1) for item in self.ready.split()[1:])
         self.port = int(fields['tcp'].rpartition(':')[2]) if 'tcp' in fields else None
-        self.uart = fields.get('uart')
-        self.udp = fields.get('udp')
+        self.uart, self.udp = fields.get('uart'), fields.get('udp')
 
     @property
     def stderr(self):
         """Everything the node and sim.py printed so far (besides READY)."""
-        self._errors.seek(0)
-        return self._errors.read().decode(errors='replace')
+        self._output.seek(0)
+        return self._output.read().decode(errors='replace')
 
     def client(self, timeout=10):
         return LineClient(('127.0.0.1', self.port), timeout)
@@ -122,9 +113,8 @@ class SimNode:
 
     def node_pid(self):
         """PID of the micropython process sim.py started (Linux), or None."""
-        path = '/proc/%d/task/%d/children' % (self.pid, self.pid)
         try:
-            with open(path) as f:
+            with open('/proc/%d/task/%d/children' % (self.proc.pid, self.proc.pid)) as f:
                 children = f.read().split()
         except OSError:
             return None
@@ -133,7 +123,6 @@ class SimNode:
     def stop(self):
         code = stop_process(self.proc)
         self.proc.stdout.close()
-        self._errors.flush()
         return code
 
     def __enter__(self):
@@ -144,17 +133,14 @@ class SimNode:
 
 
 class LineStream:
-    """SECoP lines over a byte stream; subclasses give ``write`` and ``read_some``.
-    ``events`` counts the event lines skipped by ``ask``/``reply``."""
+    """SECoP lines over a byte stream; subclasses give ``write``, ``read_some`` and
+    ``settimeout``.  Event lines in front of a reply are skipped or returned."""
 
     def __init__(self):
         self.buf = b''
-        self.events = 0
 
     def send(self, line):
-        if isinstance(line, str):
-            line = line.encode()
-        self.write(line + b'\n')
+        self.write((line.encode() if isinstance(line, str) else line) + b'\n')
 
     def recv(self, timeout=None):
         if timeout is not None:
@@ -164,26 +150,24 @@ class LineStream:
         line, _, self.buf = self.buf.partition(b'\n')
         return line.decode()
 
+    def reply(self, events=None):
+        """The next line that is not an event; the events before it go to ``events``."""
+        while True:
+            line = self.recv()
+            if line.split(' ', 1)[0] not in EVENTS:
+                return line
+            if events is not None:
+                events.append(line)
+
     def request(self, line):
         """Send a request; returns (reply, [event lines received before the reply])."""
         self.send(line)
-        return self.reply_and_events()
-
-    def reply_and_events(self):
-        before = []
-        while True:
-            got = self.recv()
-            if got.split(' ', 1)[0] in EVENTS:
-                before.append(got)
-                self.events += 1
-                continue
-            return got, before
-
-    def reply(self):
-        return self.reply_and_events()[0]
+        events = []
+        return self.reply(events), events
 
     def ask(self, line):
-        return self.request(line)[0]
+        self.send(line)
+        return self.reply()
 
     def __enter__(self):
         return self
@@ -253,9 +237,8 @@ def value_of(reply):
 
 
 def heap_figures(conn, samples=3):
-    """(allocated, free) heap after a collection: the least allocated of a few
-    samples with requests in between, because the collector is conservative and
-    a stale pointer can keep a dead object for a while."""
+    """(allocated, free) heap after a collection, the least allocated of a few samples:
+    the collector is conservative, a stale pointer can keep a dead object a while."""
     best = None
     for _ in range(samples):
         conn.ask('read heater:status')

@@ -38,8 +38,8 @@ def _network():
 
 def _start_node(workdir):
     sys.path.insert(0, os.path.join(ROOT, 'tools'))
-    import build_mpy
-    with open(os.path.join(ROOT, 'boards', 'sim', 'config.json')) as f:
+    import sim      # the simulator's own command line, without its loopback-only config
+    with open(sim.DEFAULT_CONFIG) as f:
         config = json.load(f)
     config['tcp'].update(bind='0.0.0.0', port=PORT)
     config['discovery'] = {'enabled': True, 'bind': '0.0.0.0', 'port': PORT,
@@ -47,14 +47,8 @@ def _start_node(workdir):
     path = os.path.join(workdir, 'config.json')
     with open(path, 'w') as f:
         json.dump(config, f)
-    build = os.path.join(ROOT, 'build', 'sim-mpy')
-    code = [build_mpy.build(os.path.join(ROOT, 'firmware'), build + '/firmware'),
-            build_mpy.build(os.path.join(ROOT, 'boards', 'sim'), build + '/sim')]
-    env = dict(os.environ, MICROPYPATH=':'.join(['.frozen'] + code))
-    micropython = os.path.join(os.path.dirname(sys.executable), 'micropython')
-    child = subprocess.Popen([micropython, '-X', 'heapsize=256k',
-                              os.path.join(code[0], 'main.py'), path],
-                             stdout=subprocess.PIPE, env=env, cwd=workdir, text=True)
+    command, env = sim.node_command(sim.DEFAULT_HEAP, path)
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, env=env, cwd=workdir, text=True)
     for line in child.stdout:
         if line.startswith('SECoP node serving'):
             return child

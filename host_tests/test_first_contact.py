@@ -1,6 +1,7 @@
 """What a newcomer meets first: the simulator's command line, its errors, Ctrl-C,
 ``make sim``'s port, the type check without Node.js, the tools writing only under
-build/, and the deploy tool pointed at the wrong port.  Every error is one line."""
+build/, soak's progress, and the deploy tool pointed at the wrong port.  Every error is
+one line."""
 
 import hashlib
 import os
@@ -146,6 +147,17 @@ def test_bench_writes_json_and_table_under_build_only():
     with open(os.path.join(ROOT, 'build', 'bench.md')) as f:
         assert f.read() == result.stdout
     assert docs_digest() == before
+
+
+def test_soak_shows_progress_and_a_verdict():
+    # 15 s of warm-up (with a fault cycle) and 3 s of load: the whole run, end to end
+    result = subprocess.run([sys.executable, os.path.join(TOOLS, 'soak.py'), '--minutes', '0.3',
+                             '--clients', '2'], capture_output=True, text=True, timeout=100)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert 'warm-up for 15 s, 2 clients' in result.stderr
+    assert 'load starts; heap ' in result.stderr
+    assert '| node alive at the end (`*IDN?` answered) | yes |' in result.stdout
+    assert result.stdout.endswith('Verdict: pass\n')
 
 
 def test_plot_never_calls_a_run_settled_that_ended_outside_the_band():

@@ -41,12 +41,15 @@ NOISE_SAMPLES = 16
 MIN_HYSTERESIS = 0.02       # K
 MAX_HYSTERESIS = 1.0        # K: noisier than this is no temperature sensor
 MIN_RELAY = 0.01            # of max_power: a smaller relay amplitude measures nothing
-# rule name: (Kp / Ku, Ti / Pu, Td / Pu)
+# rule name: (Kp / Ku, Ti / Pu, Td / Pu).  The default keeps Tyreus-Luyben's P and D but
+# integrates 2.75 times faster: control.pid holds the integral while the error closes,
+# so the overshoot that Tyreus-Luyben's slow integral limits does not build up
 RULES = {
+    'tyreus-luyben-fast-i': (1 / 2.2, 0.8, 1 / 6.3),
     'tyreus-luyben': (1 / 2.2, 2.2, 1 / 6.3),
     'no-overshoot': (0.2, 0.5, 1 / 3),
 }
-DEFAULT_RULE = 'tyreus-luyben'
+DEFAULT_RULE = 'tyreus-luyben-fast-i'
 
 
 class TuneFailed(Exception):

@@ -19,13 +19,15 @@ the band (0: always), so a step does not wind the integral up on its way.
   always move back.  When the error reverses after a long saturation the
   output leaves the limit at once.
 * Conditional integration: an error that the measurement, at its present
-  rate, closes within ``CLOSING`` derivative times (kd / kp) is a transient,
-  not an offset, and is not integrated.  Without this, on a lag-dominant
-  plant the integral gathers during the approach after a large step an
-  amount set by the heater's power (the error where the output leaves full
-  power grows with it), not the change of holding power the new setpoint
-  needs, and the surplus comes out as overshoot and a slow tail
-  (docs/control.md).  With kd = 0 every error is integrated.
+  rate, closes within ``CLOSING`` derivative times (Td = kd / kp) is a
+  transient, not an offset, and is not integrated: the integral holds while
+  the error predicted CLOSING Td ahead, error - CLOSING Td rate, has the
+  other sign.  Without this, on a lag-dominant plant the integral gathers
+  during the approach after a large step an amount set by the heater's
+  power (the output leaves full power at an error that grows with it), not
+  the change of holding power the new setpoint needs; the surplus comes out
+  as overshoot and a slow tail (docs/control.md).  With kd = 0 every error
+  is integrated.
 """
 
 CLOSING = 4.0   # derivative times; the loop leaves full power about 3.2 Td before the
@@ -91,9 +93,10 @@ class PID:
         else:
             old = self._integral
             i = old
-            # kp e^2 < CLOSING kd e rate: closing, within CLOSING * kd / kp seconds
+            # p + CLOSING d = kp (error - CLOSING Td rate): the error CLOSING Td ahead
+            ahead = p + CLOSING * d
             if (not self.i_band or -self.i_band <= error <= self.i_band) and \
-                    self.kp * error * error >= CLOSING * self.kd * error * self._rate:
+                    not (ahead < 0 < error or error < 0 < ahead):
                 i += self.ki * error * dt
             top = high - p - d
             bottom = low - p - d

@@ -80,7 +80,7 @@ class RelayTunerTest(unittest.TestCase):
         # triangle and the hysteresis adds delay: Ku comes out low, Pu high (safe side).
         self.assertTrue(0.5 < result['ku'] / ku_true < 1.0, (result, ku_true))
         self.assertTrue(1.0 < result['pu'] / pu_true < 1.5, (result, pu_true))
-        self.assertEqual(result['rule'], 'tyreus-luyben')
+        self.assertEqual(result['rule'], 'tyreus-luyben-fast-i')
         expected = gains(result['ku'], result['pu'])
         for key in ('p', 'i', 'd'):
             self.assertAlmostEqual(result[key], expected[key], delta=1e-9)
@@ -113,6 +113,37 @@ class RelayTunerTest(unittest.TestCase):
             if n > 1000:
                 self.assertLess(abs(plant.temp - 50.0), 0.1)
         self.assertLess(peak - 50.0, 0.5)
+
+    def test_a_heater_three_times_too_strong_brings_a_step_in(self):
+        # 300 W on the 400 J/K, 1 W/K block (the 'oversized' plant of docs/control.md): the
+        # loop leaves full power about 6 K before the target; integrating on the way gathered
+        # twice the holding power, 0.6 K overshoot and a tail to 120 s (issue 14)
+        plant = Plant(noise=0.004)
+        tuner, _, _, now = tune(plant, max_power=300.0)
+        result = tuner.result
+        pid = PID(result['p'], result['i'], result['d'], 0.0, 300.0)
+        # the loop takes over at the holding power the tuner found
+        pid.reset(plant.temp, tuner.update(now + PERIOD_MS, plant.read()))
+        dt = PERIOD_MS / 1000
+        held = 0
+        for _ in range(2400):                       # at most 20 min to hold 30 degC
+            plant.step(pid.update(30.0, plant.read(), dt))
+            held = held + 1 if abs(plant.temp - 30.0) <= 0.1 else 0
+            if held * dt >= 10:
+                break
+        self.assertGreaterEqual(held * dt, 10)
+        full_power_s = 3.0 + 400.0 * math.log((322.0 - 30.0) / (322.0 - 55.0))    # 38.8 s
+        peak, outside, tail = 0.0, 0.0, []
+        for n in range(1, int((2 * full_power_s + 120) / dt)):
+            plant.step(pid.update(55.0, plant.read(), dt))
+            peak = max(peak, plant.temp)
+            if abs(plant.temp - 55.0) > 0.1:
+                outside = n * dt
+            if n * dt > 2 * full_power_s:
+                tail.append(plant.temp - 55.0)
+        self.assertLess(peak - 55.0, 0.5)
+        self.assertLess(outside, 2 * full_power_s)      # settled within +-0.1 K
+        self.assertLess(math.sqrt(sum(e * e for e in tail) / len(tail)), 0.05)
 
     def test_no_oscillation_fails(self):
         plant = Plant(loss=10.0)       # 100 W hold only 10 K over ambient: never at 40

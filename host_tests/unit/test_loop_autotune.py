@@ -56,7 +56,7 @@ class LoopAutotuneTest(unittest.TestCase):
         self.assertFalse(loaded())
         self.assertTrue(t.text().startswith('heating') or t.text() == 'at target', t.text())
         result = t.rig.loop.get('_autotune_result')
-        self.assertEqual(result['rule'], 'tyreus-luyben')
+        self.assertEqual(result['rule'], 'tyreus-luyben-fast-i')
         self.assertTrue(result['ku'] > 0 and result['pu'] > 0, result)
         gains = t.rig.loop.get('_pid')
         self.assertAlmostEqual(gains['p'], result['ku'] / 2.2, delta=1e-6 * gains['p'])

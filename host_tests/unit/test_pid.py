@@ -2,7 +2,7 @@
 
 import unittest
 
-from control.pid import PID
+from control.pid import CLOSING, PID
 from precision import ulps
 
 AMBIENT = 20.0
@@ -95,6 +95,37 @@ class IntegralTest(unittest.TestCase):
             pid.update(1.0, 0.0, 1.0)
         self.assertEqual(pid.update(1.0, 0.0, 1.0), 1.0)
         self.assertAlmostEqual(pid.update(0.0, 0.5, 0.2), 0.9, delta=EXACT)
+
+
+class ConditionalIntegrationTest(unittest.TestCase):
+    """An error the measurement closes within CLOSING derivative times is not integrated."""
+
+    def pid(self, start, kd=2.0):
+        pid = PID(1.0, 1.0, kd, -100.0, 100.0)     # Td = kd / kp = 2 s
+        pid.update(10.0, start, 1.0)                # integral 10 - start, no rate yet
+        return pid
+
+    def test_an_error_that_closes_fast_is_held(self):
+        pid = self.pid(4.0)
+        # 1 K/s towards the setpoint with 5 K left: closed in 5 s < 4 Td = 8 s
+        self.assertAlmostEqual(pid.update(10.0, 5.0, 1.0), 5.0 + 6.0 - 2.0, delta=EXACT)
+        self.assertAlmostEqual(pid._integral, 6.0, delta=EXACT)
+
+    def test_an_error_that_closes_slowly_is_integrated(self):
+        pid = self.pid(0.0)
+        self.assertGreater(9.0, CLOSING * 2.0)
+        # 1 K/s with 9 K left: closed in 9 s, later than 4 Td: integrated as ever
+        self.assertAlmostEqual(pid.update(10.0, 1.0, 1.0), 9.0 + 19.0 - 2.0, delta=EXACT)
+
+    def test_a_growing_error_is_integrated(self):
+        pid = self.pid(0.0)
+        pid.update(-10.0, 1.0, 1.0)                 # moving away from the setpoint
+        self.assertAlmostEqual(pid._integral, 10.0 - 11.0, delta=EXACT)
+
+    def test_without_derivative_every_error_is_integrated(self):
+        pid = self.pid(8.0, kd=0.0)
+        pid.update(10.0, 9.0, 1.0)                  # would close in 1 s
+        self.assertAlmostEqual(pid._integral, 3.0, delta=EXACT)
 
 
 class DerivativeTest(unittest.TestCase):

@@ -18,7 +18,7 @@ Runs on the host only: ``tools/check_config.py``, ``make deploy`` (which
 refuses a config with problems) and the simulator.  It is not deployed: on a
 board it cost more heap than the node's own modules (11.6 KB of .mpy, a
 25 KB peak at boot); the firmware checks only the structure it needs to start
-(``app.guard``).  The rules stay MicroPython-compatible all the same.
+(``builder.guard``).  The rules stay MicroPython-compatible all the same.
 """
 
 import registry

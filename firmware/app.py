@@ -1,33 +1,24 @@
-"""Builds the node from a board and its JSON config, and runs it.
+"""The running node: its tasks, the heater watch, and the entry point.
 
-Order at start: the config's structure is checked (``guard``; the full rules
-run on the host before a deploy, boards/configcheck.py), heater outputs off
-(``board.safe_state()``); a module with a problem is replaced by one in ERROR
-that says why, so its heater stays off while SECoP still serves; then the
-transports and the periodic tasks.  ``problems`` in the config are ones the
-host found and let through (the simulator does, to show how the node reacts):
-``[module index or null, text]`` pairs, so exactly those modules stand in ERROR.
-A config.json that cannot be read at all gives a minimal node (no heater)
-whose description and status say what is wrong, on the transports the board
-offers for that case (``fallback_transports``).
-
-Module classes and transports come from ``registry`` by name and are imported
-only when the config uses them.  Every task is supervised: an exception is logged (SECoP ``log`` and the
-console) and the task restarts after a back-off.  Each loop's heater is
-behind its interlock (``control.interlock``); one watch task checks them every
-half control period and feeds the hardware watchdog only while every control
-step keeps its lease.
+``builder`` reads and checks the config and builds the node (``App.__init__``
+calls it), then is forgotten (``sys.modules``) so that the .mpy deploy gets
+its code and texts back as heap; what it built refers only to this and the
+other modules.  Module classes and transports come from ``registry`` by name
+and are imported only when the config uses them; ``registry`` is forgotten
+too once the transports run.  Every task is supervised: an exception is
+logged (SECoP ``log`` and the console) and the task restarts after a
+back-off.  Each loop's heater is behind its interlock (``control.interlock``);
+one watch task checks them every half control period and feeds the hardware
+watchdog only while every control step keeps its lease.
 """
 
 import asyncio
 import gc
-import json
+import sys
 from micropython import const
 
-import registry
 from secop.errors import SECoPError
 from secop.module import ERROR, Readable
-from secop.node import Node
 
 FIRMWARE = 'secop-micropython 0.1.0'
 _RESTART_MIN_MS = const(1000)      # back-off of a task that failed: doubles up to the max
@@ -60,42 +51,12 @@ class App:
         self.loops = []
         self.tcp = None
         self.node = None
-        modules = []
-        for index, cfg in enumerate(config['modules']):
-            name = cfg.get('name', 'module%d' % index)
-            mine = (problems or {}).get(index)     # from configcheck, by module index
-            try:
-                if mine:
-                    raise ValueError(mine[0])
-                modules.append(self.build(cfg, modules))
-            except (KeyError, ValueError, TypeError) as exc:
-                modules.append(ConfigError(name, self.clock, _describe_config_error(exc)))
-        if broken:
-            modules.append(ConfigError('config', self.clock, broken))
-        node_cfg = config.get('node', {})
-        access = config.get('access', {})
-        writers = access.get('writers')
-        self.node = Node(node_cfg.get('equipment_id', 'secop_micropython'),
-                         node_cfg.get('description', 'MicroPython SECoP node'),
-                         modules, self.clock, firmware=node_cfg.get('firmware', FIRMWARE),
-                         secop_version=node_cfg.get('secop_version', '1.1'),
-                         read_only=access.get('read_only', False),
-                         allow=tuple(access.get('allow', ())),
-                         writers=None if writers is None else tuple(writers))
         self.store = None
-        if node_cfg.get('state'):           # settings kept on flash: restored before serving
-            import settings
-            settings.console = self.console
-            self.store = settings.Store(str(node_cfg['state']), self.node.modules)
-            self.store.restore()
-
-    def build(self, cfg, built):
-        """The module of one config entry, by its class (see registry)."""
-        kind = cfg['class']
-        loader = registry.MODULES.get(kind) or self.board.modules.get(kind)
-        if loader is None:
-            raise ValueError('unknown module class %r' % kind)
-        return loader()(self, cfg, built)
+        import builder
+        try:
+            builder.build(self, problems or {}, broken)
+        finally:
+            forget('builder')
 
     def common(self, cfg):
         """(name, description, SECoP properties) of a module's config entry."""
@@ -218,12 +179,14 @@ class App:
         assert node is not None     # built in __init__; narrows the type for pyright
         config = self.config
         served = []
+        import registry
         for section, default, loader in registry.TRANSPORTS:
             cfg = config.get(section, {})
             if cfg.get('enabled', default):
                 what = await loader()(self, cfg)
                 if what:
                     served.append(what)
+        forget('registry')
         for module in node.modules:
             if module not in self.loops:
                 self.start_task('poll ' + module.name, lambda m=module: self._poll(m))
@@ -249,79 +212,20 @@ def _find_or(modules, name, default):
     return default
 
 
-def _describe_config_error(exc):
-    if isinstance(exc, KeyError):
-        return 'missing setting %s' % exc.args[0]
-    return str(exc)
-
-
-_SECTIONS = ('node', 'tcp', 'discovery', 'serial', 'access', 'board')
-
-
-def guard(config):
-    """The structure the node needs to start, checked on the device; the full
-    rules run on the host (tools/check_config.py; ``make deploy`` refuses a
-    config with problems).  A section that is not an object is left out; a
-    module entry that is not an object with a unique name stands in ERROR."""
-    problems = []
-    for key in _SECTIONS:
-        if type(config.get(key, {})) is not dict:
-            problems.append('%r must be a JSON object: left out' % key)
-            del config[key]
-    modules = config.get('modules')
-    if type(modules) is not list:
-        problems.append("'modules' must be a list")
-        modules = config['modules'] = []
-    names = []
-    for i, cfg in enumerate(modules):
-        name = cfg.get('name') if type(cfg) is dict else None
-        if type(name) is not str or name in names:
-            name = 'module%d' % i
-            modules[i] = {'name': name}
-            problems.append("'%s': not an object with a unique name" % name)
-        names.append(name)
-    return problems
-
-
-def load_config(path):
-    """(config, ''), or (None, why) if config.json cannot be read as a JSON object."""
-    try:
-        with open(path) as f:
-            config = json.load(f)
-    except (OSError, ValueError) as exc:
-        return None, '%s cannot be read: %s' % (path, str(exc) or type(exc).__name__)
-    if type(config) is not dict:
-        return None, '%s must hold a JSON object' % path
-    return config, ''
+def forget(name):
+    """Drop a module that has done its work, so its code can be collected."""
+    sys.modules.pop(name, None)
 
 
 def main(config_path='config.json', board_module=None):
     """Entry point on a board (``main.py``) and on the host (tools/sim.py)."""
-    if board_module is None:
-        import board as board_module
-    config, broken = load_config(config_path)
-    if config is None:
-        # no heater pin is known, so none has been configured or driven
-        config = board_module.fallback_transports(config_path)
-        if config is None:
-            print('config error: %s; heater off, no transport to serve on' % broken)
-            return
-        config['node'] = {'equipment_id': 'broken_config',
-                          'description': 'config error: ' + broken}
-        config['modules'] = []
-    problems = guard(config)
-    by_module = {}
-    for index, text in config.pop('problems', ()):     # found on the host (tools/sim.py)
-        problems.append(text)
-        if index is not None:
-            by_module.setdefault(index, []).append(text)
-    board = board_module.Board(config.get('board', {}))
-    board.safe_state()
-    app = App(config, board, by_module, broken)
-    if broken:
-        app.console('config error: %s; heater off, serving a minimal node' % broken)
-    for problem in problems:
-        app.console('config: ' + problem)
+    import builder
+    try:
+        app, board = builder.start(config_path, board_module)
+    finally:
+        forget('builder')
+    if app is None:
+        return
     try:
         asyncio.run(app.run())
     finally:

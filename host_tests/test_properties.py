@@ -14,7 +14,7 @@ Properties checked:
 * Every datatype: values inside the declared limits validate and
   ``json.loads(dt.encode(dt.validate(x)))`` is their wire value; values
   outside the limits raise RangeError, values of a wrong JSON type raise
-  WrongType (booleans are never numbers); ``describe()`` is ASCII JSON
+  WrongType (booleans are never numbers); ``datainfo()`` is ASCII JSON
   with the right ``type``.
 * ``Node.handle`` on arbitrary byte lines never raises and queues exactly
   one reply, each rendered line ending in a single LF.
@@ -34,6 +34,7 @@ from hypothesis import strategies as st  # noqa: E402
 
 from secop import codec  # noqa: E402
 from secop.datatypes import Bool, Double, Enum, Int, String, Struct, Tuple  # noqa: E402
+from secop.describe import datainfo  # noqa: E402
 from secop.errors import SECoPError  # noqa: E402
 from secop.moretypes import Array, Blob, Scaled  # noqa: E402
 import tutorial_node  # noqa: E402
@@ -424,7 +425,7 @@ def _check_valid(spec, value, wire):
     text = dt.encode(internal)
     assert _is_ascii(text) and '\n' not in text and '\r' not in text, text
     decoded = json.loads(text)
-    assert spec.same(decoded, wire), (dt.describe(), value, text, wire)
+    assert spec.same(decoded, wire), (datainfo(dt), value, text, wire)
     # what went out comes back in unchanged
     assert dt.encode(dt.validate(decoded)) == text
 
@@ -461,7 +462,7 @@ def test_booleans_are_never_numbers(spec, flag):
 @given(ALL_SPECS)
 def test_describe_is_ascii_json_with_type(spec):
     dt = spec.dt
-    text = dt.describe()
+    text = datainfo(dt)
     assert _is_ascii(text) and '\n' not in text, text
     info = json.loads(text)
     assert info['type'] == dt.TYPE
@@ -471,7 +472,7 @@ def test_describe_is_ascii_json_with_type(spec):
         assert info['members'] == dict(dt.members)
     if dt.TYPE == 'struct':
         assert list(info['members']) == [name for name, _ in dt.members]
-        assert [json.loads(m.describe()) for _, m in dt.members] == \
+        assert [json.loads(datainfo(m)) for _, m in dt.members] == \
             list(info['members'].values())
         assert info.get('optional', []) == list(dt.optional)
     if dt.TYPE == 'tuple':

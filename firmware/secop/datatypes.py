@@ -1,16 +1,16 @@
-"""SECoP datatypes: validate incoming values, encode outgoing ones, describe themselves.
+"""SECoP datatypes: validate incoming values, encode outgoing ones.
 
 ``validate(value)`` takes a decoded JSON value and returns the internal
 value or raises SECoPError with WrongType (wrong JSON type or shape) or
 RangeError (right type, outside the limits).  ``encode(value)`` gives the
-JSON text of an internal value, ``describe()`` the datainfo as JSON text.
+JSON text of an internal value; ``secop.describe.datainfo`` describes one.
 ``bool`` is checked before ``int`` everywhere: on MicroPython
 ``isinstance(True, int)`` is False, on CPython it is True.  The types no
 module of the firmware uses (scaled, blob, array) are in ``secop.moretypes``,
 loaded only by a module that declares one.
 """
 
-from secop.codec import Raw, clip, encode, encode_pairs, encode_str
+from secop.codec import clip, encode, encode_str
 from secop.errors import SECoPError
 
 _INF = float('inf')
@@ -49,16 +49,11 @@ def _num(value):
 
 
 class DataType:
-    """Base class; subclasses set ``TYPE`` and extend ``_props``."""
+    """Base class; subclasses set ``TYPE`` (what ``secop.describe`` reads) and
+    the attributes their datainfo holds."""
 
     TYPE = ''
     default = None
-
-    def _props(self):
-        return ()
-
-    def describe(self):
-        return encode_pairs((('type', self.TYPE),) + tuple(self._props()))
 
     def encode(self, value):
         return encode(value)
@@ -91,19 +86,6 @@ class _Numeric(DataType):
             self.absolute_resolution = absolute_resolution
         if relative_resolution is not None:
             self.relative_resolution = relative_resolution
-
-    def _unit_props(self):
-        props = []
-        if self.unit:
-            props.append(('unit', self.unit))
-        if self.fmtstr:
-            props.append(('fmtstr', self.fmtstr))
-        if self.absolute_resolution is not None:
-            props.append(('absolute_resolution', self.absolute_resolution))
-        if self.relative_resolution is not None:
-            props.append(('relative_resolution', self.relative_resolution))
-        return props
-
 
 class Double(_Numeric):
     TYPE = 'double'
@@ -139,15 +121,6 @@ class Double(_Numeric):
             raise ValueError('non-finite number')
         return repr(value)
 
-    def _props(self):
-        props = []
-        if self.min is not None:
-            props.append(('min', self.min))
-        if self.max is not None:
-            props.append(('max', self.max))
-        return props + self._unit_props()
-
-
 class Int(DataType):
     TYPE = 'int'
     unit = ''
@@ -166,13 +139,6 @@ class Int(DataType):
         if not self.min <= value <= self.max:
             raise _range('%d must be between %d and %d' % (value, self.min, self.max))
         return value
-
-    def _props(self):
-        props: list = [('min', self.min), ('max', self.max)]
-        if self.unit:
-            props.append(('unit', self.unit))
-        return props
-
 
 class Bool(DataType):
     TYPE = 'bool'
@@ -215,10 +181,6 @@ class Enum(DataType):
     def _names(self):
         return '{%s}' % ', '.join('%s=%d' % pair for pair in self.members)
 
-    def _props(self):
-        return (('members', Raw(encode_pairs(self.members))),)
-
-
 class String(DataType):
     TYPE = 'string'
     default = ''
@@ -255,17 +217,6 @@ class String(DataType):
             raise _range('only ASCII characters are allowed')
         return value
 
-    def _props(self):
-        props = []
-        if self.maxchars is not None:
-            props.append(('maxchars', self.maxchars))
-        if self.minchars:
-            props.append(('minchars', self.minchars))
-        if self.isUTF8:
-            props.append(('isUTF8', True))
-        return props
-
-
 def _surrogate_pairs(text):
     """Pairs of UTF-16 surrogates in ``text``: MicroPython's json decodes the
     escaped pair of a character beyond U+FFFF into two characters."""
@@ -299,10 +250,6 @@ class Tuple(DataType):
 
     def encode(self, value):
         return '[%s]' % ','.join(m.encode(v) for m, v in zip(self.members, value))
-
-    def _props(self):
-        return (('members', Raw('[%s]' % ','.join(m.describe() for m in self.members))),)
-
 
 class Struct(DataType):
     """Members as ordered ``(name, datatype)`` pairs; ``optional`` names may be
@@ -346,14 +293,6 @@ class Struct(DataType):
         return '{%s}' % ','.join('%s:%s' % (encode_str(name), dt.encode(value[name]))
                                  for name, dt in self.members)
 
-    def _props(self):
-        props: list = [('members', Raw('{%s}' % ','.join(
-            '%s:%s' % (encode_str(name), dt.describe()) for name, dt in self.members)))]
-        if self.optional:
-            props.append(('optional', list(self.optional)))
-        return props
-
-
 class CommandType(DataType):
     """The datainfo of a command: an optional argument and an optional result."""
 
@@ -362,15 +301,6 @@ class CommandType(DataType):
     def __init__(self, argument=None, result=None):
         self.argument = argument
         self.result = result
-
-    def _props(self):
-        props = []
-        if self.argument is not None:
-            props.append(('argument', Raw(self.argument.describe())))
-        if self.result is not None:
-            props.append(('result', Raw(self.result.describe())))
-        return props
-
 
 def encode_type(value):
     """JSON type name of a decoded value, for WrongType messages."""

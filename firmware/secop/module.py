@@ -14,7 +14,7 @@ Hooks a subclass may define: ``read_<param>()`` (refresh before a read),
 ``do_<command>(argument)`` (run a command, return its result) and ``poll()``.
 """
 
-from secop.codec import Raw, data_line, encode_pairs, encode_str, qualifiers
+from secop.codec import data_line, encode_str, qualifiers
 from secop.datatypes import CommandType, Double, Enum, String, Struct, Tuple
 from secop.errors import SECoPError
 
@@ -66,14 +66,6 @@ class Parameter(_Declaration):
             self.constant = constant
         self._set_common(group, visibility, checkable)
 
-    def properties(self, v2=False):
-        readonly = self.readonly or self.constant is not None
-        props = [('description', self.description), ('datainfo', Raw(self.datatype.describe())),
-                 ('readonly', readonly)]
-        if self.constant is not None:
-            props.append(('constant', Raw(self.datatype.encode(self.constant))))
-        return props + _common_properties(self, v2, readonly)
-
 
 class Command(_Declaration):
     """Declaration of a command with an optional argument and result datatype."""
@@ -85,41 +77,6 @@ class Command(_Declaration):
         self.description = description
         self.datatype = CommandType(argument, result)
         self._set_common(group, visibility, checkable)
-
-    def properties(self, v2=False):
-        return [('description', self.description),
-                ('datainfo', Raw(self.datatype.describe()))] + _common_properties(self, v2)
-
-
-def _common_properties(decl, v2, readonly=False):
-    """``checkable`` is SECoP 2.0 (``_checkable`` in 1.1); visibility in the form
-    of the version."""
-    props = []
-    if decl.group:
-        props.append(('group', decl.group))
-    if decl.visibility:
-        props.append(('visibility', visibility(decl.visibility, v2, readonly)))
-    if decl.checkable:
-        props.append(('checkable' if v2 else '_checkable', True))
-    return props
-
-
-def visibility(word, v2, readonly=False):
-    """A 1.x visibility word as the version wants it (2.0: three access letters)."""
-    if not v2 or word not in _VISIBILITY:
-        return word
-    letters = _VISIBILITY[word]
-    return letters.replace('w', 'r') if readonly else letters
-
-
-_VISIBILITY = {'user': 'www', 'advanced': 'ww-', 'expert': 'w--'}
-
-
-def meaning(value, v2):
-    """1.x ``[function, importance]``; 2.0 ``{"function": ..., "importance": ...}``."""
-    if v2 and type(value) in (list, tuple) and len(value) == 2:
-        return {'function': value[0], 'importance': value[1]}
-    return value
 
 
 def declare(base, *items):
@@ -311,30 +268,6 @@ class Module:
             return result_type.encode(result)
         except ValueError:
             raise SECoPError('RangeError', 'the result is not a finite number')
-
-    def describe(self, v2=False):
-        """The module description as ordered pairs (accessibles are streamed by the node)."""
-        props = [('description', self.description),
-                 ('interface_classes', list(self.interface_classes)),
-                 ('features', list(self.properties.get('features', ())))]
-        if self.implementation:
-            props.append(('implementation', self.implementation))
-        for key in ('group', 'visibility', 'meaning', 'implementor'):
-            if key in self.properties:
-                value = self.properties[key]
-                if key == 'visibility':
-                    value = visibility(value, v2)
-                elif key == 'meaning':
-                    value = meaning(value, v2)
-                props.append((key, value))
-        return props
-
-    def describe_accessible(self, name, v2=False):
-        return encode_pairs(self._decl(name).properties(v2))
-
-    def _decl(self, name):
-        item = self._lookup[name]
-        return item.decl if isinstance(item, Param) else item
 
 
 def _no_log(module, level, text):

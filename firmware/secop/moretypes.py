@@ -5,7 +5,6 @@ pay for their code in the heap (see secop.datatypes for the common ones).
 
 import binascii
 
-from secop.codec import Raw
 from secop.datatypes import DataType, _Numeric, _clamp_zero, _is_whole, _range, _wrong, \
     encode_type
 
@@ -34,9 +33,6 @@ class Scaled(_Numeric):
 
     def encode(self, value):
         return str(int(round(value / self.scale)))
-
-    def _props(self):
-        return [('scale', self.scale), ('min', self.min), ('max', self.max)] + self._unit_props()
 
 
 class Blob(DataType):
@@ -68,9 +64,6 @@ class Blob(DataType):
     def encode(self, value):
         return '"%s"' % binascii.b2a_base64(value).decode().strip()
 
-    def _props(self):
-        return (('maxbytes', self.maxbytes), ('minbytes', self.minbytes))
-
 
 class Array(DataType):
     TYPE = 'array'
@@ -92,7 +85,3 @@ class Array(DataType):
     def encode(self, value):
         enc = self.members.encode
         return '[%s]' % ','.join(enc(item) for item in value)
-
-    def _props(self):
-        return (('members', Raw(self.members.describe())), ('maxlen', self.maxlen),
-                ('minlen', self.minlen))

@@ -8,7 +8,7 @@ run synchronously.  Nothing here touches sockets, hardware or asyncio.
 
 import gc
 
-from secop.codec import clip, encode_pairs, encode_str, error_message, error_report, message, \
+from secop.codec import clip, encode_str, error_message, error_report, message, \
     parse_json, qualifiers, split_request, is_printable_ascii
 from secop.errors import SECoPError, as_secop_error
 from secop.module import Param
@@ -210,24 +210,8 @@ class Node:
         session.send(self.idn)
 
     def _describe(self, session, specifier, data):
-        session.send(self._description())
-
-    def _description(self):
-        head = [('equipment_id', self.equipment_id), ('description', self.description)]
-        if self.firmware:
-            head.append(('firmware', self.firmware))
-        yield 'describing . %s,"modules":{' % encode_pairs(head + list(self.properties))[:-1]
-        first = True
-        for module in self.modules:
-            yield '%s%s:%s,"accessibles":{' % ('' if first else ',', encode_str(module.name),
-                                             encode_pairs(module.describe(self.v2))[:-1])
-            first = False
-            sep = ''
-            for name, _ in module.accessibles:
-                yield '%s%s:%s' % (sep, encode_str(name), module.describe_accessible(name, self.v2))
-                sep = ','
-            yield '}}'
-        yield '}}\n'
+        from secop import describe      # forgotten again once the description is written
+        session.send(describe.description(self))
 
     def _activate(self, session, specifier, data):
         if specifier:

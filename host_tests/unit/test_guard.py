@@ -1,32 +1,32 @@
-"""app.guard (both runtimes): the structural check the node runs at boot instead of
+"""builder.guard (both runtimes): the structural check the node runs at boot instead of
 the full rules, which run on the host."""
 
 import unittest
 
-import app
+import builder
 
 
 class Guard(unittest.TestCase):
     def test_a_good_config_passes_untouched(self):
         config = {'tcp': {'port': 1}, 'modules': [{'name': 'a', 'class': 'system'}]}
-        self.assertEqual(app.guard(config), [])
+        self.assertEqual(builder.guard(config), [])
         self.assertEqual(config, {'tcp': {'port': 1},
                                   'modules': [{'name': 'a', 'class': 'system'}]})
 
     def test_sections_that_are_not_objects_are_left_out(self):
         config = {'tcp': [], 'access': 'all', 'modules': []}
-        problems = app.guard(config)
+        problems = builder.guard(config)
         self.assertEqual(len(problems), 2)
         self.assertEqual(config, {'modules': []})
 
     def test_modules_must_be_a_list(self):
         config = {'modules': {'name': 'a'}}
-        self.assertEqual(app.guard(config), ["'modules' must be a list"])
+        self.assertEqual(builder.guard(config), ["'modules' must be a list"])
         self.assertEqual(config['modules'], [])
 
     def test_bad_module_entries_stand_in_error_under_their_own_name(self):
         config = {'modules': [{'name': 'a'}, 5, {'class': 'loop'}, {'name': 'a'}]}
-        problems = app.guard(config)
+        problems = builder.guard(config)
         self.assertEqual([m['name'] for m in config['modules']],
                          ['a', 'module1', 'module2', 'module3'])
         self.assertEqual(len(problems), 3)

@@ -1,0 +1,130 @@
+"""Boot: read config.json, check its structure, build the modules and the node.
+
+Order at start: the config's structure is checked (``guard``; the full rules
+run on the host before a deploy, boards/configcheck.py), heater outputs off
+(``board.safe_state()``); a module with a problem is replaced by one in ERROR
+that says why, so its heater stays off while SECoP still serves; then the app
+starts the transports and the periodic tasks.  ``problems`` in the config are
+ones the host found and let through (the simulator does, to show how the node
+reacts): ``[module index or null, text]`` pairs, so exactly those modules stand
+in ERROR.  A config.json that cannot be read at all gives a minimal node (no
+heater) whose description and status say what is wrong, on the transports the
+board offers for that case (``fallback_transports``).
+
+This module runs once: ``app`` forgets it afterwards, so nothing built here may
+keep a reference to its functions (``ConfigError`` lives in ``app``).  It is
+not called boot.py: a board runs a file of that name by itself.
+"""
+
+import json
+
+import registry
+from app import FIRMWARE, App, ConfigError
+from secop.node import Node
+
+_SECTIONS = ('node', 'tcp', 'discovery', 'serial', 'access', 'board')
+
+
+def build(app, problems, broken):
+    """The modules of ``app.config`` (see registry), the node, kept settings."""
+    config = app.config
+    modules = []
+    for index, cfg in enumerate(config['modules']):
+        name = cfg.get('name', 'module%d' % index)
+        mine = problems.get(index)     # from configcheck, by module index
+        try:
+            if mine:
+                raise ValueError(mine[0])
+            kind = cfg['class']
+            loader = registry.MODULES.get(kind) or app.board.modules.get(kind)
+            if loader is None:
+                raise ValueError('unknown module class %r' % kind)
+            modules.append(loader()(app, cfg, modules))
+        except (KeyError, ValueError, TypeError) as exc:
+            modules.append(ConfigError(name, app.clock, 'missing setting %s' % exc.args[0]
+                                       if isinstance(exc, KeyError) else str(exc)))
+    if broken:
+        modules.append(ConfigError('config', app.clock, broken))
+    node_cfg = config.get('node', {})
+    access = config.get('access', {})
+    writers = access.get('writers')
+    app.node = Node(node_cfg.get('equipment_id', 'secop_micropython'),
+                    node_cfg.get('description', 'MicroPython SECoP node'),
+                    modules, app.clock, firmware=node_cfg.get('firmware', FIRMWARE),
+                    secop_version=node_cfg.get('secop_version', '1.1'),
+                    read_only=access.get('read_only', False),
+                    allow=tuple(access.get('allow', ())),
+                    writers=None if writers is None else tuple(writers))
+    if node_cfg.get('state'):           # settings kept on flash: restored before serving
+        import settings
+        settings.console = app.console
+        app.store = settings.Store(str(node_cfg['state']), app.node.modules)
+        app.store.restore()
+
+
+def guard(config):
+    """The structure the node needs to start, checked on the device; the full
+    rules run on the host (tools/check_config.py; ``make deploy`` refuses a
+    config with problems).  A section that is not an object is left out; a
+    module entry that is not an object with a unique name stands in ERROR."""
+    problems = []
+    for key in _SECTIONS:
+        if type(config.get(key, {})) is not dict:
+            problems.append('%r must be a JSON object: left out' % key)
+            del config[key]
+    modules = config.get('modules')
+    if type(modules) is not list:
+        problems.append("'modules' must be a list")
+        modules = config['modules'] = []
+    names = []
+    for i, cfg in enumerate(modules):
+        name = cfg.get('name') if type(cfg) is dict else None
+        if type(name) is not str or name in names:
+            name = 'module%d' % i
+            modules[i] = {'name': name}
+            problems.append("'%s': not an object with a unique name" % name)
+        names.append(name)
+    return problems
+
+
+def load_config(path):
+    """(config, ''), or (None, why) if config.json cannot be read as a JSON object."""
+    try:
+        with open(path) as f:
+            config = json.load(f)
+    except (OSError, ValueError) as exc:
+        return None, '%s cannot be read: %s' % (path, str(exc) or type(exc).__name__)
+    if type(config) is not dict:
+        return None, '%s must hold a JSON object' % path
+    return config, ''
+
+
+def start(config_path, board_module=None):
+    """(app, board) ready to run, heater outputs off; (None, None) if there is
+    nothing to serve on."""
+    if board_module is None:
+        import board as board_module
+    config, broken = load_config(config_path)
+    if config is None:
+        # no heater pin is known, so none has been configured or driven
+        config = board_module.fallback_transports(config_path)
+        if config is None:
+            print('config error: %s; heater off, no transport to serve on' % broken)
+            return None, None
+        config['node'] = {'equipment_id': 'broken_config',
+                          'description': 'config error: ' + broken}
+        config['modules'] = []
+    problems = guard(config)
+    by_module = {}
+    for index, text in config.pop('problems', ()):     # found on the host (tools/sim.py)
+        problems.append(text)
+        if index is not None:
+            by_module.setdefault(index, []).append(text)
+    board = board_module.Board(config.get('board', {}))
+    board.safe_state()
+    app = App(config, board, by_module, broken)
+    if broken:
+        app.console('config error: %s; heater off, serving a minimal node' % broken)
+    for problem in problems:
+        app.console('config: ' + problem)
+    return app, board

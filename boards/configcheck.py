@@ -12,7 +12,7 @@ change here.  ``secrets`` is the parsed
 secrets.json (Wi-Fi passwords); None skips the checks that need it.  Every
 message says where the problem is and, where it is not obvious, what to do.
 Sensor settings are checked by building the sensor with the firmware's own
-``control.sensors.from_config``, so both always agree.
+``control.sensorconfig.from_config``, so both always agree.
 
 Runs on the host only: ``tools/check_config.py``, ``make deploy`` (which
 refuses a config with problems) and the simulator.  It is not deployed: on a
@@ -22,7 +22,7 @@ board it cost more heap than the node's own modules (11.6 KB of .mpy, a
 """
 
 import registry
-from control import sensors
+from control import sensorconfig
 
 try:
     from boards.checkbase import (adc_pin, check_pins, claim_pin, flag, identifier, is_number,
@@ -271,7 +271,7 @@ def _check_sensor(ctx, where, cfg):
         return None
     vref = ctx.board_cfg.get('vref_uv', 3300000)
     try:
-        return sensors.from_config(sensor_cfg, vref if is_number(vref) and vref > 0 else 3300000)
+        return sensorconfig.from_config(sensor_cfg, vref if is_number(vref) and vref > 0 else 3300000)
     except (ValueError, TypeError, KeyError) as exc:
         ctx.add('%s.sensor: %s' % (where, exc))
         return None

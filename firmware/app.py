@@ -67,10 +67,10 @@ class App:
         return cfg['name'], cfg.get('description', cfg['name']), props
 
     def thermometer(self, cfg):
-        from control import sensors
+        from control.sensorconfig import from_config    # forgotten by the builder
         from modules.temperature import Thermometer
         board = self.board
-        sensor = sensors.from_config(cfg['sensor'], board.vref_uv)
+        sensor = from_config(cfg['sensor'], board.vref_uv)
         return Thermometer(board.adc(cfg['adc']), sensor, cfg.get('samples', 16),
                            board.adc_window(cfg['adc']))
 
@@ -213,8 +213,12 @@ def _find_or(modules, name, default):
 
 
 def forget(name):
-    """Drop a module that has done its work, so its code can be collected."""
+    """Drop a module that has done its work (from ``sys.modules`` and its
+    package), so its code is collected once nothing built refers to it."""
     sys.modules.pop(name, None)
+    package, _, leaf = name.rpartition('.')
+    if package in sys.modules and hasattr(sys.modules[package], leaf):
+        delattr(sys.modules[package], leaf)
 
 
 def main(config_path='config.json', board_module=None):

@@ -19,7 +19,7 @@ not called boot.py: a board runs a file of that name by itself.
 import json
 
 import registry
-from app import FIRMWARE, App, ConfigError
+from app import FIRMWARE, App, ConfigError, forget
 from secop.node import Node
 
 _SECTIONS = ('node', 'tcp', 'discovery', 'serial', 'access', 'board')
@@ -45,6 +45,7 @@ def build(app, problems, broken):
                                        if isinstance(exc, KeyError) else str(exc)))
     if broken:
         modules.append(ConfigError('config', app.clock, broken))
+    forget('control.sensorconfig')
     node_cfg = config.get('node', {})
     access = config.get('access', {})
     writers = access.get('writers')

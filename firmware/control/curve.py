@@ -1,6 +1,5 @@
 """Calibration curves in Lake Shore's ``.340`` format: sensor type ``curve``.
 
-    sensor(cfg, vref_uv)                # the ``curve`` sensor of a config (sensors.from_config)
     curve = load('cernox.340')          # ValueError with the line if the file is wrong
     curve.temperature(x)                # degC from ohms (formats 3, 4) or microvolts (1, 2)
 
@@ -11,14 +10,16 @@ breakpoints the temperature is interpolated linearly in the units of the
 format, as the Lake Shore instruments do: in millivolts, volts, ohms, or
 in log10(ohms) for format 4.  A reading outside the curve is a range fault.
 
-Imported only for a sensor of type ``curve``; the breakpoints are kept in
+Imported only for a sensor of type ``curve`` (built by
+control.sensorconfig: ``r_fixed``, or ``current_ua`` with ``gain``/``offset_uv``,
+for ohm curves; an optional ``gain``/``offset_uv`` for volt curves); the breakpoints are kept in
 two float arrays (1.6 KB for 200 points), not in lists of float objects.
 """
 
 import math
 from array import array
 
-from control.sensors import ResistiveSensor, SensorFault, _divider, _number
+from control.sensors import SensorFault
 
 MAX_POINTS = 200
 _KELVIN = 273.15
@@ -140,7 +141,7 @@ def load(path):
         raise ValueError('curve file %s: %s' % (path, exc))
 
 
-class _Amplified:
+class Amplified:
     """The sensor's own voltage behind an amplifier: the front end of volt curves."""
 
     def __init__(self, amplifier):
@@ -148,25 +149,3 @@ class _Amplified:
 
     def resistance(self, uv):       # the name ResistiveSensor calls; here microvolts
         return self.amplifier.sensor_uv(uv)
-
-
-def sensor(cfg, vref_uv):
-    """A ResistiveSensor reading ``cfg['file']``; ohm curves take the front end of a
-    PT100 (``r_fixed``, or ``current_ua`` with ``gain``/``offset_uv``), volt curves
-    an optional ``gain``/``offset_uv``."""
-    path = cfg.get('file')
-    if type(path) is not str:
-        raise ValueError("sensor type 'curve': missing key 'file' (a .340 file)")
-    model = load(path)
-    if model.fmt >= 3 and 'current_ua' not in cfg:
-        front = _divider(cfg, vref_uv)
-    else:
-        from control import rtd
-        amplifier = rtd.Amplifier(_number(cfg, 'gain', 1), _number(cfg, 'offset_uv', 0))
-        if model.fmt >= 3:
-            front = rtd.CurrentSource(vref_uv, _number(cfg, 'current_ua'), amplifier,
-                                      _number(cfg, 'margin_uv', None))
-        else:
-            front = _Amplified(amplifier)
-    return ResistiveSensor(front, model, _number(cfg, 't_min', model.t_min),
-                           _number(cfg, 't_max', model.t_max))

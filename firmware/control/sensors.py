@@ -18,18 +18,15 @@ Both offer ``temperature(uv)`` -> degC, or SensorFault with .kind 'open',
 'short' or 'range'.  An IC's output has no open/short signature (an LM35
 reads 0 V at 0 degC), so a ``LinearSensor`` only reports 'range'.
 
-``from_config(cfg, vref_uv)`` builds either from a dict, e.g. ``{"type":
-"ntc", "r25": 10000, "beta": 3950, "r_fixed": 10000}`` (see ``from_config``
-for the keys), and imports only the module its type needs: the models are
-separate modules so that a board pays heap only for the sensors it has.
+``sensorconfig.from_config(cfg, vref_uv)`` builds either from a dict, e.g.
+``{"type": "ntc", "r25": 10000, "beta": 3950, "r_fixed": 10000}``, and imports
+only the module its type needs: the models are separate modules so that a
+board pays heap only for the sensors it has.
 
 Units: microvolts (ints from the ADC; floats work too), ohms, degC.  The
 parts are plain objects, so each can be used on its own (``RTD().temperature(r)``).
 ``average(read, n)`` smooths raw readings.
 """
-
-_INF = float('inf')
-
 
 class SensorFault(Exception):
     """A reading that is not a temperature; ``kind`` is 'open', 'short', 'range'
@@ -101,91 +98,6 @@ class ResistiveSensor:
 
     def temperature(self, uv):
         return _in_range(self.model.temperature(self.front.resistance(uv)), self.t_min, self.t_max)
-
-
-# default valid ranges: datasheet ranges of typical parts, IEC 60751 for RTDs
-_RANGES = {
-    'ntc': (-55.0, 150.0),
-    'ntc_sh': (-55.0, 150.0),
-    'pt100': (-200.0, 850.0),
-    'pt1000': (-200.0, 850.0),
-    'tmp36': (-40.0, 125.0),
-    'lm35': (-55.0, 150.0),
-    'linear': (-273.15, _INF),
-}
-_LINEAR = {'tmp36': (10000, 500000), 'lm35': (10000, 0)}
-_REQUIRED = object()
-
-
-def _number(cfg, key, default=_REQUIRED):
-    if key not in cfg:
-        if default is _REQUIRED:
-            raise ValueError("sensor type %r: missing key '%s'" % (cfg['type'], key))
-        return default
-    value = cfg[key]
-    kind = type(value)
-    if kind is not int and kind is not float:  # also refuses bool
-        raise ValueError("sensor config: '%s' must be a number" % key)
-    return value
-
-
-def _divider(cfg, vref_uv):
-    on_top = cfg.get('sensor_on_top', False)
-    if type(on_top) is not bool:
-        raise ValueError("sensor config: 'sensor_on_top' must be true or false")
-    return Divider(vref_uv, _number(cfg, 'r_fixed'), on_top, _number(cfg, 'margin_uv', None))
-
-
-def from_config(cfg, vref_uv):
-    """A ResistiveSensor or LinearSensor from a config dict; ValueError if it is wrong.
-
-    ``type`` and its keys:
-
-    * ``ntc``: ``r25``, ``beta``, ``r_fixed``; optional ``t0`` (25)
-    * ``ntc_sh``: ``a``, ``b``, ``c``, ``r_fixed``
-    * ``pt100``, ``pt1000``: ``r_fixed`` (divider), or ``current_ua`` with
-      optional ``gain`` (1) and ``offset_uv`` (0) (current source)
-    * ``tmp36``, ``lm35``: optional ``uv_per_degree``, ``offset_uv``
-    * ``linear``: ``uv_per_degree``, optional ``offset_uv`` (0)
-    * ``curve``: ``file``, a Lake Shore ``.340`` calibration (control/curve.py);
-      ohm formats take ``r_fixed`` or ``current_ua`` like pt100, volt formats
-      optional ``gain`` and ``offset_uv``; the range defaults to the curve's
-
-    Divider types take optional ``sensor_on_top`` (false); all resistive
-    types ``margin_uv`` (0.5 % of vref), all types ``t_min`` and ``t_max``.
-    """
-    kind = cfg.get('type')
-    if kind is None:
-        raise ValueError("sensor config: missing key 'type'")
-    if kind == 'curve':
-        from control import curve     # only for this sensor type
-        return curve.sensor(cfg, vref_uv)
-    if kind not in _RANGES:
-        raise ValueError('sensor config: unknown type %r' % (kind,))
-    low, high = _RANGES[kind]
-    t_min = _number(cfg, 't_min', low)
-    t_max = _number(cfg, 't_max', high)
-    if kind in _LINEAR or kind == 'linear':
-        from control.linear import Linear, LinearSensor
-        per_degree, offset = _LINEAR.get(kind, (_REQUIRED, 0))
-        linear = Linear(_number(cfg, 'uv_per_degree', per_degree),
-                        _number(cfg, 'offset_uv', offset))
-        return LinearSensor(linear, t_min, t_max)
-    if kind == 'ntc':
-        from control.ntc import NTCBeta
-        model = NTCBeta(_number(cfg, 'r25'), _number(cfg, 'beta'), _number(cfg, 't0', 25.0))
-    elif kind == 'ntc_sh':
-        from control.ntc import NTCSteinhartHart
-        model = NTCSteinhartHart(_number(cfg, 'a'), _number(cfg, 'b'), _number(cfg, 'c'))
-    else:
-        from control import rtd
-        model = rtd.RTD(100.0 if kind == 'pt100' else 1000.0)
-        if 'current_ua' in cfg:
-            amplifier = rtd.Amplifier(_number(cfg, 'gain', 1), _number(cfg, 'offset_uv', 0))
-            front = rtd.CurrentSource(vref_uv, _number(cfg, 'current_ua'), amplifier,
-                                      _number(cfg, 'margin_uv', None))
-            return ResistiveSensor(front, model, t_min, t_max)
-    return ResistiveSensor(_divider(cfg, vref_uv), model, t_min, t_max)
 
 
 # --- smoothing ---------------------------------------------------------------

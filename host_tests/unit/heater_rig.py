@@ -21,7 +21,7 @@ import math
 
 import fake_ticks
 from control.interlock import Interlock
-from control.sensors import from_config
+from control.sensorconfig import from_config
 from modules.heater import HeaterModule
 from modules.loop import TemperatureLoop
 from modules.temperature import Thermometer

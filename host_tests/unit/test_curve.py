@@ -5,7 +5,8 @@ import os
 import unittest
 
 from control import curve
-from control.sensors import SensorFault, from_config
+from control.sensorconfig import from_config
+from control.sensors import SensorFault
 
 HERE = __file__.rpartition('/')[0] or '.'
 SIM_CURVE = HERE + '/../../boards/sim/ntc10k_b3950.340'

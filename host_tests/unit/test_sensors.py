@@ -6,7 +6,8 @@ import unittest
 from control.linear import Linear, LinearSensor
 from control.ntc import NTCBeta, NTCSteinhartHart
 from control.rtd import RTD, Amplifier, CurrentSource
-from control.sensors import Divider, ResistiveSensor, SensorFault, average, from_config
+from control.sensorconfig import from_config
+from control.sensors import Divider, ResistiveSensor, SensorFault, average
 from precision import ulps
 
 VREF = 3300000

@@ -560,8 +560,7 @@ def _handle(line):
     session = node.open_session()
     node.handle(session, line)          # must never raise
     # the owner of each pending entry: its Param for an update, None for a reply
-    entries = [session._owners[(session._head + k) % session.capacity]
-               for k in range(session.count)]
+    entries = [session._owner(k) for k in range(session.count)]
     text = tutorial_node.drain(session)
     node.close_session(session)
     return entries, text

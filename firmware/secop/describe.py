@@ -1,44 +1,37 @@
-"""The ``describing`` reply: the node's structure report, built while it is written.
+"""The ``describing`` reply: the node's structure report, chunk by chunk.
 
-A node is described when a client connects, not in between, so this module is
-imported for a ``describe`` request and forgotten (``sys.modules``) when the
-description has been streamed: the .mpy deploy loads code into the heap, and
-this code need not stay there.  Datatypes, declarations and modules hold only
-their data; what of it a description says, and in which SECoP version, is
-decided here (``v2``: SECoP 2.0, see docs/protocol.md).
+A node is described when a client connects, not in between, so the node
+imports this module for each chunk of a description it writes and forgets it
+(``sys.modules``) when one is complete (``Node._description``): the .mpy
+deploy loads code into the heap, and this code need not stay there.  A
+description a client abandons pins no copy of it (a chunk holds none).
+Datatypes, declarations and modules hold only their data; what of it a
+description says, and in which SECoP version (``v2``: SECoP 2.0, see
+docs/protocol.md), is decided here.
 """
-
-import sys
 
 from secop.codec import Raw, encode_pairs, encode_str
 
 _VISIBILITY = {'user': 'www', 'advanced': 'ww-', 'expert': 'w--'}
 
 
-def description(node):
-    """The chunks of the ``describing`` line, LF included."""
-    try:
-        v2 = node.v2
-        head = [('equipment_id', node.equipment_id), ('description', node.description)]
-        if node.firmware:
-            head.append(('firmware', node.firmware))
-        yield 'describing . %s,"modules":{' % encode_pairs(head + list(node.properties))[:-1]
-        comma = ''
-        for module in node.modules:
-            yield '%s%s:%s,"accessibles":{' % (comma, encode_str(module.name),
-                                             encode_pairs(_module(module, v2))[:-1])
-            comma = ','
-            sep = ''
-            for name, decl in module.accessibles:
-                yield '%s%s:%s' % (sep, encode_str(name), encode_pairs(_accessible(decl, v2)))
-                sep = ','
-            yield '}}'
-        yield '}}\n'
-    finally:
-        sys.modules.pop(__name__, None)
-        import secop
-        if hasattr(secop, 'describe'):
-            delattr(secop, 'describe')
+def head(node):
+    """The line's start: the node's properties, up to its modules."""
+    pairs = [('equipment_id', node.equipment_id), ('description', node.description)]
+    if node.firmware:
+        pairs.append(('firmware', node.firmware))
+    return 'describing . %s,"modules":{' % encode_pairs(pairs + list(node.properties))[:-1]
+
+
+def module_head(sep, module, v2):
+    """A module's properties, up to its accessibles."""
+    return '%s%s:%s,"accessibles":{' % (sep, encode_str(module.name),
+                                        encode_pairs(_module(module, v2))[:-1])
+
+
+def accessible(sep, name, decl, v2):
+    """One parameter or command: name and properties."""
+    return '%s%s:%s' % (sep, encode_str(name), encode_pairs(_accessible(decl, v2)))
 
 
 def _module(module, v2):

@@ -7,6 +7,7 @@ run synchronously.  Nothing here touches sockets, hardware or asyncio.
 """
 
 import gc
+import sys
 
 from secop.codec import clip, encode_str, error_message, error_report, message, \
     parse_json, qualifiers, split_request, is_printable_ascii
@@ -210,19 +211,39 @@ class Node:
         session.send(self.idn)
 
     def _describe(self, session, specifier, data):
-        from secop import describe      # forgotten again once the description is written
-        session.send(describe.description(self))
+        session.send(self._description())
+
+    def _description(self):
+        """The ``describing`` line in chunks, each built by secop.describe, which
+        is imported per chunk (a lookup once loaded) and forgotten when the
+        line is complete: a chunk that waits to be written holds no code."""
+        v2 = self.v2
+        yield _describer().head(self)
+        comma = ''
+        for module in self.modules:
+            yield _describer().module_head(comma, module, v2)
+            comma = ','
+            sep = ''
+            for name, decl in module.accessibles:
+                yield _describer().accessible(sep, name, decl, v2)
+                sep = ','
+            yield '}}'
+        sys.modules.pop('secop.describe', None)
+        import secop
+        if hasattr(secop, 'describe'):
+            delattr(secop, 'describe')
+        yield '}}\n'
 
     def _activate(self, session, specifier, data):
         if specifier:
             module = self._module(specifier.partition(':')[0])
             if not session.wants(module.name):
-                session.active_modules.append(module.name)
+                session.active_modules += (module.name,)
             self._initial_updates(session, module)
             session.send(message('active', module.name))
         else:
             session.active_all = True
-            session.active_modules = []
+            session.active_modules = ()
             for module in self.modules:
                 self._initial_updates(session, module)
             session.send('active\n')
@@ -237,14 +258,14 @@ class Node:
             module = self._module(specifier.partition(':')[0])
             if session.active_all:
                 session.active_all = False
-                session.active_modules = [m.name for m in self.modules]
-            if module.name in session.active_modules:
-                session.active_modules.remove(module.name)
+                session.active_modules = tuple(m.name for m in self.modules)
+            session.active_modules = tuple(name for name in session.active_modules
+                                           if name != module.name)
             session.drop_updates(module)
             session.send(message('inactive', module.name))
         else:
             session.active_all = False
-            session.active_modules = []
+            session.active_modules = ()
             session.drop_updates()
             session.send('inactive\n')
 
@@ -347,6 +368,11 @@ class Node:
 
     def _help(self, session, specifier, data):
         session.send(message('helping', '', encode_str(HELP)))
+
+
+def _describer():
+    from secop import describe
+    return describe
 
 
 def _check_printable(specifier):

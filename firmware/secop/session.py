@@ -2,7 +2,9 @@
 
 A session remembers what its client activated and asked to log, and holds
 the lines waiting to be written, in a ring allocated once (a session is
-reused by every client of its connection slot).
+reused by every client of its connection slot): one list, entry ``k`` at
+``2k`` and its owner at ``2k + 1``, and at most 12 attributes (an instance's
+attribute table grows from 12 to 17 slots at the 13th; there are 9 sessions).
 
 Every entry is final text: an update is rendered when its event happens
 (the node renders it once and queues the same string on every activated
@@ -28,13 +30,14 @@ class Session:
         self.node = node
         self.capacity = capacity
         self.serial = serial
-        self._lines = [None] * capacity     # str, or an iterable of str chunks
-        self._owners = [None] * capacity    # the Param of an update, _LOG, or None (reply)
+        # entries (str, or an iterable of str chunks) and their owners (the Param
+        # of an update, _LOG, or None for a reply)
+        self._ring = [None] * (2 * capacity)
         self._head = 0
         self.count = 0                      # entries waiting to be written
         self.wake = _nothing          # set by the transport: a new entry is queued
         self.active_all = False
-        self.active_modules = []
+        self.active_modules = ()      # names; a tuple: the empty one allocates nothing
         self.log_level = LOG_OFF
         self.log_modules = None       # {module name: level} once set per module
         self.may_write = True         # set by the node from its access settings
@@ -44,7 +47,7 @@ class Session:
     def reset(self):
         """Fresh state, as after connecting (``*IDN?`` does this)."""
         self.active_all = False
-        self.active_modules = []
+        self.active_modules = ()
         self.log_level = LOG_OFF
         self.log_modules = None
         self.drop_updates()
@@ -56,8 +59,9 @@ class Session:
         except AttributeError:
             pass
         self.reset()
-        for i in range(self.capacity):
-            self._lines[i] = self._owners[i] = None
+        ring = self._ring
+        for i in range(len(ring)):
+            ring[i] = None
         self._head = self.count = 0
 
     def wants(self, module_name):
@@ -99,10 +103,14 @@ class Session:
             return
         self._append(line, param)
 
+    def _owner(self, k):
+        """The owner of the k-th pending entry."""
+        return self._ring[2 * ((self._head + k) % self.capacity) + 1]
+
     def _append(self, entry, owner):
-        i = (self._head + self.count) % self.capacity
-        self._lines[i] = entry
-        self._owners[i] = owner
+        i = 2 * ((self._head + self.count) % self.capacity)
+        self._ring[i] = entry
+        self._ring[i + 1] = owner
         self.count += 1
         self.wake()
 
@@ -111,16 +119,15 @@ class Session:
         the oldest update superseded by a later one of its parameter."""
         if param.name != 'status' and self._drop_all(param):
             return True
-        owners, capacity, head = self._owners, self.capacity, self._head
         for k in range(self.count):
-            owner = owners[(head + k) % capacity]
+            owner = self._owner(k)
             if owner is None or owner is _LOG or owner.name == 'status':
                 continue
             for later in range(k + 1, self.count):
-                if owners[(head + later) % capacity] is owner:
+                if self._owner(later) is owner:
                     return self._drop(k)
         for k in range(self.count):     # updates go before log lines
-            if owners[(head + k) % capacity] is _LOG:
+            if self._owner(k) is _LOG:
                 return self._drop(k)
         return False
 
@@ -130,11 +137,10 @@ class Session:
         return True
 
     def _drop_all(self, param):
-        owners, capacity = self._owners, self.capacity
         before = self.count
         k = 0
         while k < self.count:
-            if owners[(self._head + k) % capacity] is param:
+            if self._owner(k) is param:
                 self._remove(k)
             else:
                 k += 1
@@ -143,20 +149,20 @@ class Session:
 
     def _remove(self, k):
         """Remove the k-th pending entry, keeping the order of the others."""
-        lines, owners, capacity, head = self._lines, self._owners, self.capacity, self._head
+        ring, capacity, head = self._ring, self.capacity, self._head
         for j in range(k, self.count - 1):
-            src, dst = (head + j + 1) % capacity, (head + j) % capacity
-            lines[dst] = lines[src]
-            owners[dst] = owners[src]
-        last = (head + self.count - 1) % capacity
-        lines[last] = owners[last] = None
+            src, dst = 2 * ((head + j + 1) % capacity), 2 * ((head + j) % capacity)
+            ring[dst] = ring[src]
+            ring[dst + 1] = ring[src + 1]
+        last = 2 * ((head + self.count - 1) % capacity)
+        ring[last] = ring[last + 1] = None
         self.count -= 1
 
     def drop_updates(self, module=None):
         """Forget pending updates (of ``module`` only, if given)."""
         k = 0
         while k < self.count:
-            owner = self._owners[(self._head + k) % self.capacity]
+            owner = self._owner(k)
             if owner is not None and owner is not _LOG and (module is None
                                                             or owner.module is module):
                 self._remove(k)
@@ -166,8 +172,9 @@ class Session:
     def pop(self):
         """Next entry to write: a str, or an iterable of str chunks."""
         head = self._head
-        entry = self._lines[head]
-        self._lines[head] = self._owners[head] = None
+        ring = self._ring
+        entry = ring[2 * head]
+        ring[2 * head] = ring[2 * head + 1] = None
         self._head = (head + 1) % self.capacity
         self.count -= 1
         return entry

@@ -180,12 +180,15 @@ class App:
         config = self.config
         served = []
         import registry
-        for section, default, loader in registry.TRANSPORTS:
+        for section, default, name in registry.TRANSPORTS:
             cfg = config.get(section, {})
             if cfg.get('enabled', default):
-                what = await loader()(self, cfg)
+                __import__(name)
+                what = await sys.modules[name].launch(self, cfg)
                 if what:
                     served.append(what)
+                else:
+                    forget(name)        # nothing to serve: its code goes
         forget('registry')
         for module in node.modules:
             if module not in self.loops:

@@ -46,6 +46,7 @@ def build(app, problems, broken):
     if broken:
         modules.append(ConfigError('config', app.clock, broken))
     forget('control.sensorconfig')
+    config['modules'] = ()      # each module took what it needs from its entry
     node_cfg = config.get('node', {})
     access = config.get('access', {})
     writers = access.get('writers')

@@ -19,6 +19,7 @@ from micropython import const
 
 from secop.errors import SECoPError
 from secop.module import ERROR, Readable
+from secop.node import Node
 
 FIRMWARE = 'secop-micropython 0.1.0'
 _RESTART_MIN_MS = const(1000)      # back-off of a task that failed: doubles up to the max
@@ -50,7 +51,7 @@ class App:
         self.clock = board.clock()
         self.loops = []
         self.tcp = None
-        self.node = None
+        self.node: Node | None = None     # built by the builder
         self.store = None
         import builder
         try:
@@ -180,15 +181,15 @@ class App:
         config = self.config
         served = []
         import registry
-        for section, default, name in registry.TRANSPORTS:
+        for section, default, loader in registry.TRANSPORTS:
             cfg = config.get(section, {})
             if cfg.get('enabled', default):
-                __import__(name)
-                what = await sys.modules[name].launch(self, cfg)
+                transport = loader()
+                what = await transport.launch(self, cfg)
                 if what:
                     served.append(what)
                 else:
-                    forget(name)        # nothing to serve: its code goes
+                    forget(transport.__name__)      # nothing to serve: its code goes
         forget('registry')
         for module in node.modules:
             if module not in self.loops:
@@ -228,11 +229,12 @@ def main(config_path='config.json', board_module=None):
     """Entry point on a board (``main.py``) and on the host (tools/sim.py)."""
     import builder
     try:
-        app, board = builder.start(config_path, board_module)
+        started = builder.start(config_path, board_module)
     finally:
         forget('builder')
-    if app is None:
+    if started is None:
         return
+    app, board = started
     try:
         asyncio.run(app.run())
     finally:

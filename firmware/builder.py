@@ -102,8 +102,8 @@ def load_config(path):
 
 
 def start(config_path, board_module=None):
-    """(app, board) ready to run, heater outputs off; (None, None) if there is
-    nothing to serve on."""
+    """(app, board) ready to run, heater outputs off; None if there is nothing
+    to serve on."""
     if board_module is None:
         import board as board_module
     config, broken = load_config(config_path)
@@ -112,7 +112,7 @@ def start(config_path, board_module=None):
         config = board_module.fallback_transports(config_path)
         if config is None:
             print('config error: %s; heater off, no transport to serve on' % broken)
-            return None, None
+            return None
         config['node'] = {'equipment_id': 'broken_config',
                           'description': 'config error: ' + broken}
         config['modules'] = []

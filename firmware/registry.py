@@ -9,8 +9,8 @@ small function that imports on call).
 made so far, for references by name).  A board may offer classes of its own
 in the same form (``board.modules``: the simulator's ``sim`` and ``tutorial_loop``).
 
-``TRANSPORTS`` are (config section, enabled by default, module) in start
-order; the module's ``launch(app, cfg)`` is a coroutine that starts serving
+``TRANSPORTS`` are (config section, enabled by default, loader) in start
+order; the loader gives the module, whose ``launch(app, cfg)`` is a coroutine that starts serving
 and returns what it serves for the console ('tcp=0.0.0.0:10767'), or None
 if there is nothing to serve (discovery without TCP): the app then forgets
 the module again.
@@ -40,6 +40,20 @@ def _system():
 MODULES = {'temperature': _temperature, 'loop': _loop, 'heater': _heater, 'system': _system}
 
 
+def _tcp():
+    from transport import tcp
+    return tcp
+
+
+def _discovery():
+    from transport import discovery
+    return discovery
+
+
+def _serial():
+    from transport import serial
+    return serial
+
+
 # discovery announces the TCP port: after tcp
-TRANSPORTS = (('tcp', True, 'transport.tcp'), ('discovery', False, 'transport.discovery'),
-              ('serial', False, 'transport.serial'))
+TRANSPORTS = (('tcp', True, _tcp), ('discovery', False, _discovery), ('serial', False, _serial))

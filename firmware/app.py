@@ -17,24 +17,11 @@ import gc
 import sys
 from micropython import const
 
-from secop.errors import SECoPError
-from secop.module import ERROR, Readable
 from secop.node import Node
 
 FIRMWARE = 'secop-micropython 0.1.0'
 _RESTART_MIN_MS = const(1000)      # back-off of a task that failed: doubles up to the max
 _RESTART_MAX_MS = const(60000)
-
-
-class ConfigError(Readable):
-    """Stands in for a module whose configuration is invalid."""
-
-    implementation = 'app.ConfigError'
-
-    def __init__(self, name, clock, message):
-        Readable.__init__(self, name, 'not configured: ' + message, clock)
-        self.set_status(ERROR, 'config error: ' + message)
-        self.set_error('value', SECoPError('Disabled', 'config error: ' + message))
 
 
 class App:

@@ -11,18 +11,33 @@ in ERROR.  A config.json that cannot be read at all gives a minimal node (no
 heater) whose description and status say what is wrong, on the transports the
 board offers for that case (``fallback_transports``).
 
-This module runs once: ``app`` forgets it afterwards, so nothing built here may
-keep a reference to its functions (``ConfigError`` lives in ``app``).  It is
-not called boot.py: a board runs a file of that name by itself.
+This module runs once: ``app`` forgets it afterwards, so nothing built here
+keeps a reference to its functions, except a ``ConfigError`` module (its class
+keeps this module in the heap: a node with a config error is short of that
+module anyway).  It is not called boot.py: a board runs a file of that name
+by itself.
 """
 
 import json
 
 import registry
-from app import FIRMWARE, App, ConfigError, forget
+from app import FIRMWARE, App, forget
+from secop.errors import SECoPError
+from secop.module import ERROR, Readable
 from secop.node import Node
 
 _SECTIONS = ('node', 'tcp', 'discovery', 'serial', 'access', 'board')
+
+
+class ConfigError(Readable):
+    """Stands in for a module whose configuration is invalid."""
+
+    implementation = 'builder.ConfigError'
+
+    def __init__(self, name, clock, message):
+        Readable.__init__(self, name, 'not configured: ' + message, clock)
+        self.set_status(ERROR, 'config error: ' + message)
+        self.set_error('value', SECoPError('Disabled', 'config error: ' + message))
 
 
 def build(app, problems, broken):

@@ -18,12 +18,6 @@ from secop.session import LOG_LEVELS, Session
 IDN = {'1.1': 'ISSE&SINE2020,SECoP,V2019-09-16,v1.1', '2.0': 'ISSE,SECoP,,v2.0'}
 _OUT_OF_MEMORY = 'error  ["InternalError","out of memory",{}]\n'
 
-HELP = ('SECoP node. Requests: *IDN? | describe | activate [module] | deactivate [module] | '
-        'read module:param | change module:param json | do module:command [json] | '
-        'check module:accessible json | ping [token] | logging [module] "debug|info|error|off". '
-        'Start with *IDN? and describe.')
-
-
 class Node:
     """A SEC node: identification, description, modules and their sessions."""
 
@@ -228,10 +222,7 @@ class Node:
                 yield _describer().accessible(sep, name, decl, v2)
                 sep = ','
             yield '}}'
-        sys.modules.pop('secop.describe', None)
-        import secop
-        if hasattr(secop, 'describe'):
-            delattr(secop, 'describe')
+        _forget_describer()
         yield '}}\n'
 
     def _activate(self, session, specifier, data):
@@ -367,12 +358,21 @@ class Node:
         session.send(message('logging', specifier, encode_str(value)))
 
     def _help(self, session, specifier, data):
-        session.send(message('helping', '', encode_str(HELP)))
+        text = _describer().HELP
+        _forget_describer()
+        session.send(message('helping', '', encode_str(text)))
 
 
 def _describer():
     from secop import describe
     return describe
+
+
+def _forget_describer():
+    sys.modules.pop('secop.describe', None)
+    import secop
+    if hasattr(secop, 'describe'):
+        delattr(secop, 'describe')
 
 
 def _check_printable(specifier):

@@ -11,25 +11,18 @@ running lets the lease expire (``watch()`` from the app's watch task).
 Status while driving: RAMPING while the setpoint moves, STABILIZING until
 the value has stayed within ``_tolerance`` of the target for ``_window``
 seconds (counted from when it entered that band, also before the change),
-then IDLE; WARN if that did not happen within ``_timeout``.
+then IDLE; WARN if that did not happen within ``_timeout``.  The parameters
+and commands are declared in ``modules.loopparams`` (loaded while the node is
+built, then forgotten).
 """
 
 import sys
 
 from control.pid import PID
 from control.sensors import SensorFault
-from modules.temperature import DEGC, fault_error
-from secop.datatypes import Bool, Double, Int, String, Struct, Tuple
+from modules.temperature import fault_error
 from secop.errors import SECoPError, as_secop_error
-from secop.module import (ERROR, IDLE, RAMPING, STABILIZING, WARN, Command, Drivable,
-                          Parameter, declare)
-
-_GAINS = Struct(('p', Double(0)), ('i', Double(0)), ('d', Double(0)), optional=('p', 'i', 'd'))
-_TUNED = Struct(('ku', Double(0, unit='W/K')), ('pu', Double(0, unit='s')),
-                ('amplitude', Double(0, unit='K')), ('relay', Double(0, unit='W')),
-                ('rule', String(maxchars=24)), optional=('ku', 'pu', 'amplitude', 'relay', 'rule'))
-_NOT_TUNED = {'ku': 0.0, 'pu': 0.0, 'amplitude': 0.0, 'relay': 0.0, 'rule': ''}
-
+from secop.module import ERROR, IDLE, RAMPING, STABILIZING, WARN, Drivable
 
 def build(app, cfg, built, cls=None):
     """The config class ``loop`` (see registry): its heater behind an interlock.
@@ -58,50 +51,10 @@ class TemperatureLoop(Drivable):
     def __init__(self, name, description, clock, thermometer, interlock, t_min=-50.0,
                  t_max=200.0, overtemp=None, gains=(30.0, 0.5, 60.0), tolerance=0.1,
                  window=30.0, timeout=900.0, ramp=0.0, i_band=0.0, **props):
+        from modules.loopparams import accessibles      # the builder forgets it
         rated = interlock.rated_power
-        temp = Double(t_min, t_max, unit=DEGC)
-        self.accessibles = declare(
-            Drivable.accessibles,
-            ('value', Parameter('current value of the module', Double(unit=DEGC, fmtstr='%.3f'))),
-            ('target', Parameter('target value of the module', temp, readonly=False,
-                                 checkable=True)),
-            ('setpoint', Parameter('present setpoint of the loop (follows the ramp)',
-                                   Double(unit=DEGC, fmtstr='%.3f'))),
-            ('ramp', Parameter('setpoint ramp rate, 0 = jump to the target',
-                               Double(0, 100, unit='K/min'), readonly=False, default=ramp)),
-            ('target_limits', Parameter('further limits of target', Tuple(temp, temp),
-                                        readonly=False, default=(t_min, t_max))),
-            ('control_active', Parameter('the loop drives the heater', Bool(), default=True)),
-            ('pollinterval', Parameter(
-                'interval of value updates (the control step keeps its period)',
-                Double(0.1, 120, unit='s'), readonly=False, visibility='expert',
-                default=min(max(interlock.period_ms / 1000, 0.1), 120.0))),
-            ('_maxheaterpower', Parameter('maximum allowed heater power',
-                                          Double(0, rated, unit='W'), readonly=False,
-                                          default=rated)),
-            ('_heaterpower', Parameter('present heater power', Double(0, rated, unit='W'))),
-            ('_tolerance', Parameter('half width of the band that counts as at target',
-                                     Double(0.001, 100, unit='K'), readonly=False,
-                                     default=tolerance)),
-            ('_window', Parameter('time the value must stay within tolerance',
-                                  Double(0, 3600, unit='s'), readonly=False, default=window)),
-            ('_timeout', Parameter('WARN if not at target within this time, 0 = never',
-                                   Double(0, 86400, unit='s'), readonly=False, default=timeout)),
-            ('_pid', Parameter('PID gains: p in W/K, i in W/(K s), d in W s/K', _GAINS,
-                               readonly=False, default={'p': gains[0], 'i': gains[1],
-                                                        'd': gains[2]})),
-            ('_overtemp', Parameter('over-temperature limit: heater off, latched ERROR',
-                                    Double(unit=DEGC))),
-            ('clear_errors', Command('leave ERROR after an over-temperature or fault')),
-            ('_autotune', Command(
-                'relay autotune around the present target; sets _pid (argument optional)',
-                argument=Struct(('amplitude', Double(0, rated, unit='W')), ('cycles', Int(2, 20)),
-                                optional=('amplitude', 'cycles')))),
-            ('_autotune_result', Parameter(
-                'last autotune: ultimate gain and period, oscillation and relay amplitude, rule',
-                _TUNED, default=_NOT_TUNED)),
-            *self.EXTRA
-        )
+        self.accessibles = accessibles(self.EXTRA, rated, interlock.period_ms, t_min, t_max,
+                                       gains, tolerance, window, timeout, ramp)
         Drivable.__init__(self, name, description, clock, **props)
         self.thermometer = thermometer
         self.interlock = interlock

@@ -16,8 +16,6 @@ and commands are declared in ``modules.loopparams`` (loaded while the node is
 built, then forgotten).
 """
 
-import sys
-
 from control.pid import PID
 from control.sensors import SensorFault
 from modules.temperature import fault_error
@@ -250,21 +248,12 @@ class TemperatureLoop(Drivable):
 
     def _abort_tune(self, why):
         """The status text for ``why``; a running tune ends (gains kept) and says so."""
-        if self._tuner is None:
-            return why
-        text = 'autotune aborted: %s; gains kept' % why
-        self._end_tune(None, text)
-        return text
+        return why if self._tuner is None else self._tuner.abort(why)
 
     def _end_tune(self, code, text):
         """Drop the tuner (and its module); status ``code`` with ``text`` unless None."""
-        if self._tuner is None:
-            return
-        self._tuner = None
-        _unload_tuner()
-        self.log(self, 'error' if code else 'info', text)
-        if code is not None:
-            self.set_status(code, text)
+        if self._tuner is not None:
+            self._tuner.end(code, text)
 
     # --- control ------------------------------------------------------------
 
@@ -410,13 +399,3 @@ class TemperatureLoop(Drivable):
             self.log(self, 'error', 'heater off: control loop stalled')
         self._publish_power()
         return held
-
-
-
-def _unload_tuner():
-    import control
-    import modules
-    for package, name in ((control, 'autotune'), (modules, 'tuning')):
-        sys.modules.pop(package.__name__ + '.' + name, None)
-        if hasattr(package, name):
-            delattr(package, name)

@@ -1,10 +1,12 @@
 """The loop's side of ``do heater:_autotune``: runs ``control.autotune.RelayTuner``
 in place of the PID, one control period at a time, and hands the result to
-the loop.  Imported only while a tune runs (the loop unloads it afterwards).
+the loop.  Imported only while a tune runs (``Run.end`` unloads it again).
 The tuner's power goes to the interlock exactly as the PID's does.  A part of
 ``modules.loop`` split off to keep it loaded only when needed, so it uses the
 loop's internals.
 """
+
+import sys
 
 from secop.errors import SECoPError
 from secop.module import BUSY, WARN
@@ -13,7 +15,6 @@ from secop.module import BUSY, WARN
 def start(loop, arg):
     """A Run around the loop's present target; SECoPError if it cannot start."""
     from control import autotune
-    from modules.loop import _unload_tuner
     lock = loop.interlock
     timeout = loop.get('_timeout')
     try:
@@ -21,7 +22,7 @@ def start(loop, arg):
             loop.get('target'), loop.get('_maxheaterpower'), arg.get('amplitude'),
             arg.get('cycles', 4), lock.power, timeout if timeout > 0 else 3600)
     except ValueError as exc:
-        _unload_tuner()
+        unload()
         raise SECoPError('RangeError', str(exc))
     refusal = lock.refusal() if lock.started() else None
     if refusal or loop._failed:
@@ -29,7 +30,7 @@ def start(loop, arg):
     elif not (loop._driving and loop.get('control_active')):
         refusal = 'write a target first: the tune works around it'
     if refusal:
-        _unload_tuner()
+        unload()
         raise SECoPError('IsError', refusal)
     loop.set('setpoint', loop.get('target'))
     loop.set_status(BUSY, 'autotune: ' + tuner.stage())
@@ -37,11 +38,37 @@ def start(loop, arg):
     return Run(loop, tuner)
 
 
+def unload():
+    """Forget this module and control.autotune: a tune's code leaves the heap with it."""
+    import control
+    import modules
+    for package, name in ((control, 'autotune'), (modules, 'tuning')):
+        sys.modules.pop(package.__name__ + '.' + name, None)
+        if hasattr(package, name):
+            delattr(package, name)
+
+
 class Run:
     def __init__(self, loop, tuner):
         self.loop = loop
         self.tuner = tuner
         self.start_ms = loop.clock.read()
+
+    def end(self, code, text):
+        """The tune is over (the loop drops it and this module); status ``code``
+        with ``text`` unless None."""
+        loop = self.loop
+        loop._tuner = None
+        unload()
+        loop.log(loop, 'error' if code else 'info', text)
+        if code is not None:
+            loop.set_status(code, text)
+
+    def abort(self, why):
+        """End the tune for ``why`` (gains kept); the status text that says so."""
+        text = 'autotune aborted: %s; gains kept' % why
+        self.end(None, text)
+        return text
 
     def step(self, now_ms, temp):
         """The tuner's power for this period; ends the tune when it is done or failed."""

@@ -1,5 +1,4 @@
-"""The ``describing`` reply (the node's structure report, chunk by chunk) and
-the ``helping`` text: what a node says about itself, rarely.
+"""The ``describing`` reply: the node's structure report, chunk by chunk.
 
 A node is described when a client connects, not in between, so the node
 imports this module for each chunk of a description it writes and forgets it
@@ -14,12 +13,6 @@ docs/protocol.md), is decided here.
 from secop.codec import Raw, encode_pairs, encode_str
 
 _VISIBILITY = {'user': 'www', 'advanced': 'ww-', 'expert': 'w--'}
-
-HELP = ('SECoP node. Requests: *IDN? | describe | activate [module] | deactivate [module] | '
-        'read module:param | change module:param json | do module:command [json] | '
-        'check module:accessible json | ping [token] | logging [module] "debug|info|error|off". '
-        'Start with *IDN? and describe.')
-
 
 def head(node):
     """The line's start: the node's properties, up to its modules."""

@@ -222,7 +222,7 @@ class Node:
                 yield _describer().accessible(sep, name, decl, v2)
                 sep = ','
             yield '}}'
-        _forget_describer()
+        _forget('describe')
         yield '}}\n'
 
     def _activate(self, session, specifier, data):
@@ -358,8 +358,9 @@ class Node:
         session.send(message('logging', specifier, encode_str(value)))
 
     def _help(self, session, specifier, data):
-        text = _describer().HELP
-        _forget_describer()
+        from secop import helptext
+        text = helptext.HELP
+        _forget('helptext')
         session.send(message('helping', '', encode_str(text)))
 
 
@@ -368,11 +369,13 @@ def _describer():
     return describe
 
 
-def _forget_describer():
-    sys.modules.pop('secop.describe', None)
+def _forget(leaf):
+    """Drop the module secop.<leaf> (sys.modules and the package): its code is
+    collected once nothing refers to it."""
+    sys.modules.pop('secop.' + leaf, None)
     import secop
-    if hasattr(secop, 'describe'):
-        delattr(secop, 'describe')
+    if hasattr(secop, leaf):
+        delattr(secop, leaf)
 
 
 def _check_printable(specifier):

@@ -321,20 +321,5 @@ def encode(value):
     raise TypeError('cannot encode %s' % kind.__name__)
 
 
-def encode_pairs(pairs):
-    """A JSON object from ordered ``(key, value)`` pairs; values that are
-    ``Raw`` are inserted as they are (already encoded JSON)."""
-    return '{%s}' % ','.join(
-        '%s:%s' % (encode_str(key), val.text if type(val) is Raw else encode(val))
-        for key, val in pairs)
-
-
-class Raw:
-    """JSON text that ``encode_pairs`` inserts without re-encoding."""
-
-    def __init__(self, text):
-        self.text = text
-
-
 _INF = float('inf')
 _INFINITIES = (_INF, -_INF)

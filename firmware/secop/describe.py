@@ -10,36 +10,45 @@ description says, and in which SECoP version (``v2``: SECoP 2.0, see
 docs/protocol.md), is decided here.
 """
 
-from secop.codec import Raw, encode_pairs, encode_str
+from secop.codec import encode, encode_str
 
 _VISIBILITY = {'user': 'www', 'advanced': 'ww-', 'expert': 'w--'}
 
+
 def head(node):
     """The line's start: the node's properties, up to its modules."""
-    pairs = [('equipment_id', node.equipment_id), ('description', node.description)]
+    pairs = [('equipment_id', encode_str(node.equipment_id)),
+             ('description', encode_str(node.description))]
     if node.firmware:
-        pairs.append(('firmware', node.firmware))
-    return 'describing . %s,"modules":{' % encode_pairs(pairs + list(node.properties))[:-1]
+        pairs.append(('firmware', encode_str(node.firmware)))
+    for key, value in node.properties:
+        pairs.append((key, encode(value)))
+    return 'describing . {%s,"modules":{' % _members(pairs)
 
 
 def module_head(sep, module, v2):
     """A module's properties, up to its accessibles."""
-    return '%s%s:%s,"accessibles":{' % (sep, encode_str(module.name),
-                                        encode_pairs(_module(module, v2))[:-1])
+    return '%s%s:{%s,"accessibles":{' % (sep, encode_str(module.name),
+                                         _members(_module(module, v2)))
 
 
 def accessible(sep, name, decl, v2):
     """One parameter or command: name and properties."""
-    return '%s%s:%s' % (sep, encode_str(name), encode_pairs(_accessible(decl, v2)))
+    return '%s%s:{%s}' % (sep, encode_str(name), _members(_accessible(decl, v2)))
+
+
+def _members(pairs):
+    """The inside of a JSON object from ordered (key, JSON text) pairs."""
+    return ','.join('%s:%s' % (encode_str(key), text) for key, text in pairs)
 
 
 def _module(module, v2):
     props = module.properties
-    pairs = [('description', module.description),
-             ('interface_classes', list(module.interface_classes)),
-             ('features', list(props.get('features', ())))]
+    pairs = [('description', encode_str(module.description)),
+             ('interface_classes', encode(module.interface_classes)),
+             ('features', encode(props.get('features', ())))]
     if module.implementation:
-        pairs.append(('implementation', module.implementation))
+        pairs.append(('implementation', encode_str(module.implementation)))
     for key in ('group', 'visibility', 'meaning', 'implementor'):
         if key in props:
             value = props[key]
@@ -47,27 +56,28 @@ def _module(module, v2):
                 value = _visibility(value, v2)
             elif key == 'meaning' and v2 and type(value) in (list, tuple) and len(value) == 2:
                 value = {'function': value[0], 'importance': value[1]}     # 1.x: a pair
-            pairs.append((key, value))
+            pairs.append((key, encode(value)))
     return pairs
 
 
 def _accessible(decl, v2):
     """A parameter's or command's properties; ``checkable`` is SECoP 2.0
     (``_checkable`` in 1.1)."""
-    pairs = [('description', decl.description), ('datainfo', Raw(datainfo(decl.datatype)))]
+    pairs = [('description', encode_str(decl.description)),
+             ('datainfo', datainfo(decl.datatype))]
     readonly = False
     if decl.kind == 'parameter':
         constant = decl.constant
         readonly = decl.readonly or constant is not None
-        pairs.append(('readonly', readonly))
+        pairs.append(('readonly', 'true' if readonly else 'false'))
         if constant is not None:
-            pairs.append(('constant', Raw(decl.datatype.encode(constant))))
+            pairs.append(('constant', decl.datatype.encode(constant)))
     if decl.group:
-        pairs.append(('group', decl.group))
+        pairs.append(('group', encode_str(decl.group)))
     if decl.visibility:
-        pairs.append(('visibility', _visibility(decl.visibility, v2, readonly)))
+        pairs.append(('visibility', encode_str(_visibility(decl.visibility, v2, readonly))))
     if decl.checkable:
-        pairs.append(('checkable' if v2 else '_checkable', True))
+        pairs.append(('checkable' if v2 else '_checkable', 'true'))
     return pairs
 
 
@@ -82,42 +92,37 @@ def _visibility(word, v2, readonly=False):
 def datainfo(dt):
     """The datainfo of a datatype (secop.datatypes, secop.moretypes) as JSON text."""
     kind = dt.TYPE
-    pairs = [('type', kind)]
+    pairs = [('type', encode_str(kind))]
     if kind in ('double', 'int', 'scaled'):
-        if kind == 'scaled':
-            pairs.append(('scale', dt.scale))
-        for key in ('min', 'max'):
-            if getattr(dt, key) is not None:
-                pairs.append((key, getattr(dt, key)))
-        for key in ('unit', 'fmtstr'):
-            if getattr(dt, key, ''):
-                pairs.append((key, getattr(dt, key)))
-        for key in ('absolute_resolution', 'relative_resolution'):
-            if getattr(dt, key, None) is not None:
-                pairs.append((key, getattr(dt, key)))
+        keys = ('scale', 'min', 'max') if kind == 'scaled' else ('min', 'max')
+        for key in keys + ('unit', 'fmtstr', 'absolute_resolution', 'relative_resolution'):
+            value = getattr(dt, key, None)
+            if value is not None and value != '':
+                pairs.append((key, encode(value)))
     elif kind == 'enum':
-        pairs.append(('members', Raw(encode_pairs(dt.members))))
+        pairs.append(('members', '{%s}' % _members(
+            (name, str(number)) for name, number in dt.members)))
     elif kind == 'string':
         if dt.maxchars is not None:
-            pairs.append(('maxchars', dt.maxchars))
+            pairs.append(('maxchars', str(dt.maxchars)))
         if dt.minchars:
-            pairs.append(('minchars', dt.minchars))
+            pairs.append(('minchars', str(dt.minchars)))
         if dt.isUTF8:
-            pairs.append(('isUTF8', True))
+            pairs.append(('isUTF8', 'true'))
     elif kind == 'tuple':
-        pairs.append(('members', Raw('[%s]' % ','.join(datainfo(m) for m in dt.members))))
+        pairs.append(('members', '[%s]' % ','.join(datainfo(m) for m in dt.members)))
     elif kind == 'struct':
-        pairs.append(('members', Raw('{%s}' % ','.join(
-            '%s:%s' % (encode_str(name), datainfo(m)) for name, m in dt.members))))
+        pairs.append(('members', '{%s}' % _members(
+            (name, datainfo(m)) for name, m in dt.members)))
         if dt.optional:
-            pairs.append(('optional', list(dt.optional)))
+            pairs.append(('optional', encode(dt.optional)))
     elif kind == 'command':
         for key in ('argument', 'result'):
             if getattr(dt, key) is not None:
-                pairs.append((key, Raw(datainfo(getattr(dt, key)))))
+                pairs.append((key, datainfo(getattr(dt, key))))
     elif kind == 'blob':
-        pairs += [('maxbytes', dt.maxbytes), ('minbytes', dt.minbytes)]
+        pairs += [('maxbytes', str(dt.maxbytes)), ('minbytes', str(dt.minbytes))]
     elif kind == 'array':
-        pairs += [('members', Raw(datainfo(dt.members))), ('maxlen', dt.maxlen),
-                  ('minlen', dt.minlen)]
-    return encode_pairs(pairs)
+        pairs += [('members', datainfo(dt.members)), ('maxlen', str(dt.maxlen)),
+                  ('minlen', str(dt.minlen))]
+    return '{%s}' % _members(pairs)

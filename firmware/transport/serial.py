@@ -23,13 +23,13 @@ from transport.connection import Connection, Slot
 _POLL_MS = const(20)       # how often the client's presence is looked at
 
 
-async def serve_serial(node, open_stream, slot, retry_ms=500, present=None):
-    """Serve the line in ``slot`` (allocated at launch, kept across restarts);
-    ``open_stream()`` returns a (reader, writer) pair of asyncio streams;
+async def serve_serial(node, open_stream, max_line=1024, retry_ms=500, present=None):
+    """``open_stream()`` returns a (reader, writer) pair of asyncio streams;
     ``present()``, if the board can tell, a true value while a client is on
     the line (a new value for a new client, where the board can tell that).
     The stream stays open across clients (reopening a tty may flush what a new
     client has just sent) and is reopened only when it fails."""
+    slot = Slot(node, max_line)
     reader = writer = None
     while True:
         watcher = None
@@ -72,7 +72,7 @@ async def _end_when_gone(conn, present, client, gone):
 async def launch(app, cfg):
     """The config section ``serial`` (see registry): a supervised task serves the line."""
     board = app.board
-    slot = Slot(app.node, app.config.get('max_line', 1024))     # now, before the tasks run
     app.start_task('serial', lambda: serve_serial(
-        app.node, lambda: board.open_serial(cfg), slot, present=board.serial_presence(cfg)))
+        app.node, lambda: board.open_serial(cfg), app.config.get('max_line', 1024),
+        present=board.serial_presence(cfg)))
     return 'uart=%s' % cfg.get('path', cfg.get('uart', ''))

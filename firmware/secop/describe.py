@@ -32,9 +32,31 @@ def module_head(sep, module, v2):
                                          _members(_module(module, v2)))
 
 
-def accessible(sep, name, decl, v2):
-    """One parameter or command: name and properties."""
-    return '%s%s:{%s}' % (sep, encode_str(name), _members(_accessible(decl, v2)))
+def accessible(sep, name, decl):
+    """A parameter or command, up to its datainfo (``datainfo``, then ``accessible_end``:
+    three chunks, so that no chunk of a description is long)."""
+    return '%s%s:{"description":%s,"datainfo":' % (sep, encode_str(name),
+                                                   encode_str(decl.description))
+
+
+def accessible_end(decl, v2):
+    """The properties after the datainfo; ``checkable`` is SECoP 2.0 (``_checkable``
+    in 1.1)."""
+    pairs = []
+    readonly = False
+    if decl.kind == 'parameter':
+        constant = decl.constant
+        readonly = decl.readonly or constant is not None
+        pairs.append(('readonly', 'true' if readonly else 'false'))
+        if constant is not None:
+            pairs.append(('constant', decl.datatype.encode(constant)))
+    if decl.group:
+        pairs.append(('group', encode_str(decl.group)))
+    if decl.visibility:
+        pairs.append(('visibility', encode_str(_visibility(decl.visibility, v2, readonly))))
+    if decl.checkable:
+        pairs.append(('checkable' if v2 else '_checkable', 'true'))
+    return ',%s}' % _members(pairs) if pairs else '}'
 
 
 def _members(pairs):
@@ -60,27 +82,6 @@ def _module(module, v2):
     return pairs
 
 
-def _accessible(decl, v2):
-    """A parameter's or command's properties; ``checkable`` is SECoP 2.0
-    (``_checkable`` in 1.1)."""
-    pairs = [('description', encode_str(decl.description)),
-             ('datainfo', datainfo(decl.datatype))]
-    readonly = False
-    if decl.kind == 'parameter':
-        constant = decl.constant
-        readonly = decl.readonly or constant is not None
-        pairs.append(('readonly', 'true' if readonly else 'false'))
-        if constant is not None:
-            pairs.append(('constant', decl.datatype.encode(constant)))
-    if decl.group:
-        pairs.append(('group', encode_str(decl.group)))
-    if decl.visibility:
-        pairs.append(('visibility', encode_str(_visibility(decl.visibility, v2, readonly))))
-    if decl.checkable:
-        pairs.append(('checkable' if v2 else '_checkable', 'true'))
-    return pairs
-
-
 def _visibility(word, v2, readonly=False):
     """A 1.x visibility word as the version wants it (2.0: three access letters)."""
     if not v2 or word not in _VISIBILITY:
@@ -90,25 +91,31 @@ def _visibility(word, v2, readonly=False):
 
 
 def datainfo(dt):
-    """The datainfo of a datatype (secop.datatypes, secop.moretypes) as JSON text."""
+    """The datainfo of a datatype (secop.datatypes, secop.moretypes) as JSON text.
+    (In small functions: each is loaded as one piece of heap, in a heap with holes.)"""
     kind = dt.TYPE
     pairs = [('type', encode_str(kind))]
     if kind in ('double', 'int', 'scaled'):
-        keys = ('scale', 'min', 'max') if kind == 'scaled' else ('min', 'max')
-        for key in keys + ('unit', 'fmtstr', 'absolute_resolution', 'relative_resolution'):
-            value = getattr(dt, key, None)
-            if value is not None and value != '':
-                pairs.append((key, encode(value)))
-    elif kind == 'enum':
+        _numeric(dt, kind, pairs)
+    elif kind in ('enum', 'tuple', 'struct', 'array'):
+        _composite(dt, kind, pairs)
+    else:
+        _simple(dt, kind, pairs)
+    return '{%s}' % _members(pairs)
+
+
+def _numeric(dt, kind, pairs):
+    keys = ('scale', 'min', 'max') if kind == 'scaled' else ('min', 'max')
+    for key in keys + ('unit', 'fmtstr', 'absolute_resolution', 'relative_resolution'):
+        value = getattr(dt, key, None)
+        if value is not None and value != '':
+            pairs.append((key, encode(value)))
+
+
+def _composite(dt, kind, pairs):
+    if kind == 'enum':
         pairs.append(('members', '{%s}' % _members(
             (name, str(number)) for name, number in dt.members)))
-    elif kind == 'string':
-        if dt.maxchars is not None:
-            pairs.append(('maxchars', str(dt.maxchars)))
-        if dt.minchars:
-            pairs.append(('minchars', str(dt.minchars)))
-        if dt.isUTF8:
-            pairs.append(('isUTF8', 'true'))
     elif kind == 'tuple':
         pairs.append(('members', '[%s]' % ','.join(datainfo(m) for m in dt.members)))
     elif kind == 'struct':
@@ -116,13 +123,22 @@ def datainfo(dt):
             (name, datainfo(m)) for name, m in dt.members)))
         if dt.optional:
             pairs.append(('optional', encode(dt.optional)))
+    else:
+        pairs += [('members', datainfo(dt.members)), ('maxlen', str(dt.maxlen)),
+                  ('minlen', str(dt.minlen))]
+
+
+def _simple(dt, kind, pairs):
+    if kind == 'string':
+        if dt.maxchars is not None:
+            pairs.append(('maxchars', str(dt.maxchars)))
+        if dt.minchars:
+            pairs.append(('minchars', str(dt.minchars)))
+        if dt.isUTF8:
+            pairs.append(('isUTF8', 'true'))
     elif kind == 'command':
         for key in ('argument', 'result'):
             if getattr(dt, key) is not None:
                 pairs.append((key, datainfo(getattr(dt, key))))
     elif kind == 'blob':
         pairs += [('maxbytes', str(dt.maxbytes)), ('minbytes', str(dt.minbytes))]
-    elif kind == 'array':
-        pairs += [('members', datainfo(dt.members)), ('maxlen', str(dt.maxlen)),
-                  ('minlen', str(dt.minlen))]
-    return '{%s}' % _members(pairs)

@@ -219,7 +219,9 @@ class Node:
             comma = ','
             sep = ''
             for name, decl in module.accessibles:
-                yield _describer().accessible(sep, name, decl, v2)
+                yield _describer().accessible(sep, name, decl)
+                yield _describer().datainfo(decl.datatype)
+                yield _describer().accessible_end(decl, v2)
                 sep = ','
             yield '}}'
         _forget('describe')

@@ -3,10 +3,12 @@
 ``heater:value`` tracks the plant's true temperature ``sim:value`` within
 the curve's interpolation error (plus the ADC's noise), at rest and heated."""
 
+import json
 import math
 import os
 import subprocess
 import sys
+import time
 
 from helpers import ROOT, SimNode, value_of, wait_for
 
@@ -36,12 +38,25 @@ def interpolation_error(t):
 
 
 def differences(conn, count=20):
+    """(measured - true, true, slack) for ``count`` successive readings of the heater
+    (each a new ADC sample: its timestamp differs from the last one's), against the
+    plant's true temperature read just before and just after; slack is how far the
+    true temperature moved in between."""
     diffs = []
-    for _ in range(count):
-        true = value_of(conn.ask('read sim:value'))
-        measured = value_of(conn.ask('read heater:value'))
-        diffs.append((measured - true, true))
-    return diffs
+    last_t = None
+    for _ in range(100 * count):
+        before = value_of(conn.ask('read sim:value'))
+        measured, qualifiers = json.loads(conn.ask('read heater:value').split(' ', 2)[2])
+        after = value_of(conn.ask('read sim:value'))
+        if qualifiers['t'] == last_t:
+            time.sleep(0.01)            # the same reading again: wait for the next poll
+            continue
+        last_t = qualifiers['t']
+        diffs.append((measured - (before + after) / 2, (before + after) / 2,
+                      abs(after - before) / 2))
+        if len(diffs) == count:
+            return diffs
+    raise AssertionError('the heater took no new reading')
 
 
 def test_heater_value_tracks_the_true_temperature_through_the_curve():
@@ -55,10 +70,11 @@ def test_heater_value_tracks_the_true_temperature_through_the_curve():
                 assert wait_for(lambda: value_of(conn.ask('read heater:status'))[0] == 100,
                                 60, interval=0.1), 'not settled at 45 degC'
                 diffs = differences(conn)
-            allowed = max(interpolation_error(t) for _, t in diffs)
-            mean = sum(d for d, _ in diffs) / len(diffs)
-            assert abs(mean) <= allowed + ADC_NOISE / 3, (mean, allowed)
-            assert all(abs(d) <= allowed + ADC_NOISE for d, _ in diffs), (diffs, allowed)
+            allowed = max(interpolation_error(t) for _, t, _ in diffs)
+            mean = sum(d for d, _, _ in diffs) / len(diffs)
+            moved = sum(s for _, _, s in diffs) / len(diffs)
+            assert abs(mean) <= allowed + moved + ADC_NOISE / 3, (mean, allowed, moved)
+            assert all(abs(d) <= allowed + s + ADC_NOISE for d, _, s in diffs), (diffs, allowed)
     finally:
         node.stop()
 

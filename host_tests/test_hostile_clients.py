@@ -503,14 +503,26 @@ def test_serial_close_and_reopen_recovers(serial_node):
 # --- serial line: a USB adapter pulled and plugged again -----------------------
 
 def plug(link):
-    """A new pty whose node end appears under ``link``; returns its master."""
+    """A new pty, made ready and only then shown under ``link``; returns its
+    master.  The node may open the line the moment the link exists: a termios
+    change after that (``tty.setraw`` sets VMIN=1) would undo the node's
+    VMIN=0, and its next read would block the whole node until the buffer
+    is full.  The master does not block, so every read here stays bounded."""
     master, slave = os.openpty()
-    tty.setraw(master)
-    tty.setraw(slave)
-    os.symlink(os.ttyname(slave), link + '.new')
-    os.replace(link + '.new', link)
+    tty.setraw(slave)           # the one termios of the line: no echo, no CR/LF mapping
+    os.set_blocking(master, False)
+    os.symlink(os.ttyname(slave), link)
     os.close(slave)             # the node opens it by the link
     return master
+
+
+def pull(link, masters):
+    """The adapter is pulled: its device goes, and so does the path to it (as
+    udev removes /dev/ttyUSB0).  A link left behind would name whatever pty the
+    kernel hands out next under that number (the next ``plug``, before it is
+    ready, or a pty of any other process) and the node would open that."""
+    os.unlink(link)
+    os.close(masters.pop())
 
 
 def identify_raw(master, seconds=5):
@@ -525,7 +537,7 @@ def identify_raw(master, seconds=5):
                 for line in data.split(b'\n'):
                     if line.startswith(b'ISSE'):
                         return line
-        except OSError:         # EIO until the node has opened its end
+        except OSError:         # EIO until the node has opened its end; EAGAIN
             time.sleep(0.2)
     return data
 
@@ -565,21 +577,24 @@ def usb_serial():
                 os.close(master)
             except OSError:
                 pass
-        os.unlink(link)
+        if os.path.lexists(link):
+            os.unlink(link)
         os.rmdir(folder)
 
 
 def test_serial_cable_pulled_and_plugged_again(usb_serial):
     """The node's end of the line fails (EIO once the other side is gone) and
-    a new device appears under the same path: the node opens it and serves."""
+    a new device appears under the same path: the node opens it and serves.
+    Each step waits for the node's event, with bounds far above its 0.5 s
+    retry, so a loaded host cannot fail it."""
     sim, link, masters = usb_serial
     for _ in range(3):
         assert identify_raw(masters[-1]).startswith(b'ISSE')
-        os.close(masters.pop())                     # pulled
-        time.sleep(0.5)
-        masters.append(plug(link))                  # plugged again
-        assert wait_for(lambda: identify_raw(masters[-1], 1).startswith(b'ISSE'), 10)
-        # the old stream is closed when it is collected, once the serial task let go of it
+        pull(link, masters)
+        assert wait_for(lambda: not serial_open(sim), 10), fd_targets(sim)
+        time.sleep(0.6)         # unplugged beyond a retry: the node finds no device
+        masters.append(plug(link))
+        assert wait_for(lambda: identify_raw(masters[-1], 1).startswith(b'ISSE'), 30)
         assert wait_for(lambda: len(open_ttys(sim)) == 1, 10, interval=0.2), open_ttys(sim)
     assert served(sim)
 
@@ -587,5 +602,5 @@ def test_serial_cable_pulled_and_plugged_again(usb_serial):
 def test_serial_line_that_died_is_closed(usb_serial):
     sim, link, masters = usb_serial
     assert identify_raw(masters[-1]).startswith(b'ISSE')
-    os.close(masters.pop())
+    pull(link, masters)
     assert wait_for(lambda: not serial_open(sim), 5), fd_targets(sim)

@@ -156,7 +156,10 @@ class Board(BoardBase):
         return pwm
 
     def open_serial(self, cfg):
-        """A pty (or any tty path) as the UART: raw, non-blocking reads (VMIN=0)."""
+        """A pty (or any tty path) as the UART: raw, non-blocking reads (VMIN=0).
+        VMIN=0 is all that keeps a read from blocking (MicroPython's readinto
+        reads until the buffer is full), so nothing may change the line's
+        termios after the node has opened it."""
         import termios
         stream = open(cfg['path'], 'r+b')
         fd = stream.fileno()

@@ -43,4 +43,4 @@ def build(src, dest, opt=3):
 
 
 if __name__ == '__main__':
-    build(sys.argv[1], sys.argv[2])
+    build(*sys.argv[1:]) if len(sys.argv) == 3 and '-h' not in sys.argv[1] else sys.exit(__doc__)

@@ -33,6 +33,8 @@ def build(target=TARGET):
 
 
 if __name__ == '__main__':
+    if sys.argv[1:2] and sys.argv[1].startswith('-') or len(sys.argv) > 2:
+        sys.exit(__doc__)
     path = build(*sys.argv[1:])
     print('%s: %d bytes, %d gzipped' % (os.path.relpath(path), os.path.getsize(SOURCE),
                                          os.path.getsize(path)))

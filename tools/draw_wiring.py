@@ -8,6 +8,7 @@ drawn from the few symbols of ``Drawing``; coordinates in px on a 20 px grid.
 """
 
 import os
+import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STYLE = ('<style>line,polyline,path,rect,circle,polygon{stroke:#222;stroke-width:2;fill:none}'
@@ -189,5 +190,6 @@ def main():
             f.write(drawing.svg())
         print('wrote docs/wiring/' + name)
 
+
 if __name__ == '__main__':
-    main()
+    sys.exit(__doc__) if sys.argv[1:] else main()       # it takes no options: --help

@@ -95,4 +95,4 @@ def serve(port):
 
 
 if __name__ == '__main__':
-    serve(int(sys.argv[1]))
+    serve(int(sys.argv[1])) if sys.argv[1:2] and sys.argv[1].isdigit() else sys.exit(__doc__)

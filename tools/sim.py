@@ -31,6 +31,7 @@ from simnode import MICROPYTHON, ROOT, free_port, stop_process
 sys.path[:0] = [ROOT, os.path.join(ROOT, 'firmware')]
 
 import build_mpy  # noqa: E402
+import boards  # noqa: E402
 import build_page  # noqa: E402
 from boards import configcheck  # noqa: E402  (it builds sensors with firmware/'s code)
 from datafiles import beside, data_files  # noqa: E402
@@ -38,7 +39,7 @@ from datafiles import beside, data_files  # noqa: E402
 DEFAULT_CONFIG = os.path.join(ROOT, 'boards', 'sim', 'config.json')
 # The unix port cannot freeze code into the binary, so the firmware's bytecode,
 # qstrs and objects share the 64-bit heap with the node: see docs/performance.md.
-DEFAULT_HEAP = '256k'
+DEFAULT_HEAP, SOURCE_HEAP = '256k', '512k'        # .mpy; .py (--source)
 STOPPED = (0, -signal.SIGTERM, 130)
 
 
@@ -58,16 +59,32 @@ def heap_size(text):
     return text
 
 
+def board_setting(name):
+    """An argparse type: a number in the range the simulated board declares for ``name``."""
+    low, high = next(setting[1:3] for setting in boards.capabilities('sim').SETTINGS
+                     if setting[0] == name)
+
+    def parse(text):
+        with contextlib.suppress(ValueError):
+            if low <= float(text) <= high:
+                return float(text)
+        raise argparse.ArgumentTypeError('%r is not a number from %g to %g' % (text, low, high))
+    return parse
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.error = lambda message: parser.exit(2, 'sim: %s (--help: the options)\n' % message)
     add = parser.add_argument
     add('--port', type=tcp_port, default=10767,
         help='TCP port on 127.0.0.1, 0: any free port (default: %(default)s)')
-    add('--heap', type=heap_size, default=DEFAULT_HEAP,
-        help='MicroPython heap, -X heapsize (default: %(default)s)')
+    add('--heap', type=heap_size,
+        help='MicroPython heap, -X heapsize (default: %s, %s with --source)'
+        % (DEFAULT_HEAP, SOURCE_HEAP))
     add('--uart', help="serial line: a tty path, or 'auto': a new pty pair (a null-modem)")
-    add('--speed', type=float, help="simulated seconds per real second (default: the config's)")
-    add('--wrap-in', type=float, metavar='S',
+    add('--speed', type=board_setting('speed'),
+        help="simulated seconds per real second (default: the config's)")
+    add('--wrap-in', type=board_setting('wrap_in'), metavar='S',
         help='the tick counter wraps S simulated seconds after boot (default: a day)')
     add('--config', default=DEFAULT_CONFIG,
         help='node configuration, JSON (default: boards/sim/config.json)')
@@ -76,10 +93,15 @@ def parse_args(argv=None):
     add('--announce-port', type=tcp_port, default=0, help='announce to this UDP port, 0: never')
     add('--state', help='keep the settings in this file across runs (default: for one run)')
     add('--source', action='store_true',
-        help='run the .py files, not the .mpy a deploy copies (needs about 256k more heap)')
+        help='run the .py files, not the .mpy a deploy copies (they need about 256k more heap)')
     add('--raw-config', action='store_true',
-        help='give the node --config unchecked, even if it is not JSON; TCP from fallback.json')
-    return parser.parse_args(argv)
+        help='give the node --config unchecked, even if it is not JSON (then its minimal node '
+        'serves on --port)')
+    args = parser.parse_args(argv)
+    args.heap = args.heap or (SOURCE_HEAP if args.source else DEFAULT_HEAP)
+    if args.announce_port and not args.discovery_port:
+        parser.error('--announce-port needs UDP discovery, which --discovery-port 0 switches off')
+    return args
 
 
 # A new client's first bytes wait this long: the node looks for a new client every
@@ -159,27 +181,32 @@ def _write(fd, data):
 
 def prepare_config(args, path):
     """Write the node's config for this run to ``path``; the client's serial line, or None."""
-    if args.raw_config:     # as it is; fallback.json: what the node serves if it cannot read it
-        shutil.copy(args.config, path)
+    if args.raw_config:     # fallback.json: what the node serves if it cannot read the config
         board = {} if args.speed is None else {'speed': args.speed}
         with open(os.path.join(os.path.dirname(path), 'fallback.json'), 'w') as f:
             json.dump({'tcp': {'bind': '127.0.0.1', 'port': args.port}, 'board': board}, f)
-        return None
     try:
         with open(args.config) as f:
             config = json.load(f)
+        if type(config) is not dict or type(config.get('modules', [])) is not list or any(
+                type(config.get(key, {})) is not dict for key in ('tcp', 'board', 'node')):
+            raise TypeError('the configuration must be a JSON object, its "modules" a list, '
+                            'its "tcp", "board" and "node" objects')
     except OSError as exc:
         raise SimError('cannot read --config %s: %s' % (args.config, exc.strerror))
-    except ValueError as exc:
-        raise SimError('--config %s is not valid JSON: %s' % (args.config, exc))
-    if type(config) is not dict or type(config.get('tcp', {})) is not dict:
-        raise SimError('--config %s: the configuration must be a JSON object with a '
-                       '"tcp" object' % args.config)
+    except (TypeError, ValueError) as exc:
+        if args.raw_config:     # as it is: the node says what is wrong with it
+            shutil.copy(args.config, path)
+            return None
+        raise SimError('--config %s: %s%s' % (
+            args.config, 'not valid JSON: ' if isinstance(exc, ValueError) else '', exc))
     # checked here, as make deploy does; the node is told the problems (and puts
-    # the modules concerned in ERROR) instead of refusing to start, to show that
+    # the modules concerned in ERROR) instead of refusing to start, to show that.
+    # --raw-config: unchecked, but on 127.0.0.1 like any other (below)
     by_module = {}
     with beside(args.config):      # curve files are named relative to the config
-        problems = configcheck.check(config, 'sim', None, by_module)
+        problems = [] if args.raw_config else configcheck.check(config, 'sim', None, by_module)
+    args.problems = len(problems)
     if problems:        # [module index or None, text]: the node stands those modules in ERROR
         config['problems'] = [[index, text] for index, texts in sorted(by_module.items())
                               for text in texts] + \
@@ -194,7 +221,12 @@ def prepare_config(args, path):
     if args.wrap_in is not None:
         config.setdefault('board', {})['wrap_in'] = args.wrap_in
     if args.state:
+        if not os.path.isdir(os.path.dirname(os.path.abspath(args.state))):
+            raise SimError('--state %s: there is no folder %s' % (args.state, os.path.dirname(
+                os.path.abspath(args.state))))
         config.setdefault('node', {})['state'] = os.path.abspath(args.state)
+    if args.uart not in (None, 'auto') and not os.path.exists(args.uart):
+        raise SimError("--uart %s does not exist (--uart auto: a new pty pair)" % args.uart)
     client_path = args.uart
     if args.uart == 'auto':
         modem = NullModem(os.path.join(os.path.dirname(path), 'serial-client'))
@@ -203,9 +235,11 @@ def prepare_config(args, path):
     elif args.uart:
         config['serial'] = {'enabled': True, 'path': args.uart}
     for name in data_files(config):     # curves: next to the config, as on a board
-        target = os.path.join(os.path.dirname(path), name)
+        source, target = os.path.join(os.path.dirname(os.path.abspath(args.config)), name), \
+            os.path.join(os.path.dirname(path), name)
         os.makedirs(os.path.dirname(target), exist_ok=True)
-        shutil.copyfile(os.path.join(os.path.dirname(os.path.abspath(args.config)), name), target)
+        if os.path.isfile(source):      # a missing one: the node says so (module in ERROR)
+            shutil.copyfile(source, target)
     with open(path, 'w') as f:
         json.dump(config, f)
     return client_path
@@ -260,6 +294,9 @@ def serve(args, child, uart_path):
         hint = ''
         if 'MemoryError' in last:
             hint = ' (--heap %s is too small; the default is %s)' % (args.heap, DEFAULT_HEAP)
+        elif getattr(args, 'problems', 0):
+            hint = ' (tools/check_config.py %s --board sim names %d problems of this config)' % (
+                args.config, args.problems)
         raise SimError('the node stopped before serving: %s%s' % (last.strip(), hint))
     return 0 if code in STOPPED else code
 

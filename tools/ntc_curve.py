@@ -39,7 +39,8 @@ def lines(r25, beta, t_min, t_max, step):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__,      # its usage names the defaults
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('out')
     parser.add_argument('--r25', type=float, default=10000.0)
     parser.add_argument('--beta', type=float, default=3950.0)

@@ -30,8 +30,8 @@ from simnode import MICROPYTHON, ROOT, free_port, stop_process
 
 sys.path[:0] = [ROOT, os.path.join(ROOT, 'firmware')]
 
-import build_mpy  # noqa: E402
 import boards  # noqa: E402
+import build_mpy  # noqa: E402
 import build_page  # noqa: E402
 from boards import configcheck  # noqa: E402  (it builds sensors with firmware/'s code)
 from datafiles import beside, data_files  # noqa: E402
@@ -221,9 +221,9 @@ def prepare_config(args, path):
     if args.wrap_in is not None:
         config.setdefault('board', {})['wrap_in'] = args.wrap_in
     if args.state:
-        if not os.path.isdir(os.path.dirname(os.path.abspath(args.state))):
-            raise SimError('--state %s: there is no folder %s' % (args.state, os.path.dirname(
-                os.path.abspath(args.state))))
+        folder = os.path.dirname(os.path.abspath(args.state))
+        if not os.path.isdir(folder):
+            raise SimError('--state %s: there is no folder %s' % (args.state, folder))
         config.setdefault('node', {})['state'] = os.path.abspath(args.state)
     if args.uart not in (None, 'auto') and not os.path.exists(args.uart):
         raise SimError("--uart %s does not exist (--uart auto: a new pty pair)" % args.uart)

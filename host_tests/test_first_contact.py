@@ -210,6 +210,14 @@ def test_soak_shows_progress_and_a_verdict():
     assert result.stdout.endswith('Verdict: pass\n')
 
 
+def test_soak_refuses_a_run_without_load():
+    for args in (('--minutes', '-1'), ('--speed', '0')):
+        result = subprocess.run([sys.executable, os.path.join(TOOLS, 'soak.py')] + list(args),
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 2 and result.stdout == '', result
+        assert result.stderr.strip().endswith('--minutes and --speed must be above 0')
+
+
 def test_plot_never_calls_a_run_settled_that_ended_outside_the_band():
     sys.path.insert(0, TOOLS)
     import autotune_plants

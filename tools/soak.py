@@ -40,6 +40,8 @@ def parse_args(argv=None):
     parser.add_argument('--seed', type=int, default=1)
     parser.add_argument('--write', metavar='FILE', help='also write the report (Markdown)')
     args = parser.parse_args(argv)
+    if not (args.minutes > 0 and args.speed > 0):      # -1 minutes was a pass with no load
+        parser.error('--minutes and --speed must be above 0')
     if not 1 <= args.clients < LIMIT:
         parser.error('--clients must be 1..%d (the node serves %d clients)' % (LIMIT - 1, LIMIT))
     return args

@@ -20,8 +20,11 @@ TOOLS = os.path.join(ROOT, 'tools')
 
 
 def sim(*args, timeout=60, **kwargs):
-    return subprocess.run([sys.executable, SIM] + list(args), capture_output=True, text=True,
-                          timeout=timeout, **kwargs)
+    """sim.py with these options; on any free port unless they name one (10767, the
+    default, may be in use on the host and would turn every error into that one)."""
+    port = [] if '--port' in args else ['--port', '0']
+    return subprocess.run([sys.executable, SIM] + port + list(args), capture_output=True,
+                          text=True, timeout=timeout, **kwargs)
 
 
 def one_line_error(result, *words):

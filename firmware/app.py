@@ -14,10 +14,9 @@ watchdog only while every control step keeps its lease.
 
 import asyncio
 import gc
-import sys
 from micropython import const
 
-from secop.node import Node
+from secop.node import Node, forget
 
 FIRMWARE = 'secop-micropython 0.1.0'
 _RESTART_MIN_MS = const(1000)      # back-off of a task that failed: doubles up to the max
@@ -201,15 +200,6 @@ def _find_or(modules, name, default):
         if module.name == name:
             return module
     return default
-
-
-def forget(name):
-    """Drop a module that has done its work (from ``sys.modules`` and its
-    package), so its code is collected once nothing built refers to it."""
-    sys.modules.pop(name, None)
-    package, _, leaf = name.rpartition('.')
-    if package in sys.modules and hasattr(sys.modules[package], leaf):
-        delattr(sys.modules[package], leaf)
 
 
 def main(config_path='config.json', board_module=None):

@@ -224,7 +224,7 @@ class Node:
                 yield _describer().accessible_end(decl, v2)
                 sep = ','
             yield '}}'
-        _forget('describe')
+        forget('secop.describe')
         yield '}}\n'
 
     def _activate(self, session, specifier, data):
@@ -362,7 +362,7 @@ class Node:
     def _help(self, session, specifier, data):
         from secop import helptext
         text = helptext.HELP
-        _forget('helptext')
+        forget('secop.helptext')
         session.send(message('helping', '', encode_str(text)))
 
 
@@ -371,13 +371,13 @@ def _describer():
     return describe
 
 
-def _forget(leaf):
-    """Drop the module secop.<leaf> (sys.modules and the package): its code is
-    collected once nothing refers to it."""
-    sys.modules.pop('secop.' + leaf, None)
-    import secop
-    if hasattr(secop, leaf):
-        delattr(secop, leaf)
+def forget(name):
+    """Drop a module that has done its work (from ``sys.modules`` and its
+    package), so its code is collected once nothing refers to it."""
+    sys.modules.pop(name, None)
+    package, _, leaf = name.rpartition('.')
+    if package in sys.modules and hasattr(sys.modules[package], leaf):
+        delattr(sys.modules[package], leaf)
 
 
 def _check_printable(specifier):

@@ -225,11 +225,21 @@ def qualifiers(seconds, ms=0):
 
 def data_line(action, module, name, data, seconds, ms):
     """``<action> <module>:<name> [<data>,<qualifiers>]`` with its LF, formatted
-    in one step: the hot path of ``read`` and of updates allocates little."""
+    in one step: the hot path of ``read`` and of updates allocates little.
+    ``data`` is JSON text or a finite float (``str`` of a float is its JSON).
+    ``str.format`` takes its arguments from the stack: ``%`` would build a tuple."""
     if seconds is None:
-        return '%s %s:%s [%s,{}]\n' % (action, module, name, data)
-    return '%s %s:%s [%s,{"t":%d%05d.%03d}]\n' % (action, module, name, data,
-                                                   _unix_high(seconds), _unix_low(seconds), ms)
+        return '{} {}:{} [{},{{}}]\n'.format(action, module, name, data)
+    return '{} {}:{} [{},{{"t":{}{:05d}.{:03d}}}]\n'.format(
+        action, module, name, data, _unix_high(seconds), _unix_low(seconds), ms)
+
+
+def timed_line(action, specifier, data, seconds, ms):
+    """``<action> <specifier> [<data>,<qualifiers>]`` with its LF (``pong``, ``done``)."""
+    if seconds is None:
+        return '{} {} [{},{{}}]\n'.format(action, specifier, data)
+    return '{} {} [{},{{"t":{}{:05d}.{:03d}}}]\n'.format(
+        action, specifier, data, _unix_high(seconds), _unix_low(seconds), ms)
 
 
 def _unix_high(seconds):

@@ -91,6 +91,8 @@ def declare(base, *items):
     return tuple(merged) + tuple(item for item in items if item[0] not in base_names)
 
 
+_HOOKS = (('read_', 'reader'), ('check_', 'checker'), ('write_', 'writer'))
+
 STATUS_CHARS = 80      # maxchars of the status text (clients size their buffers by it)
 
 
@@ -102,7 +104,9 @@ class Param:
     """The live state of one parameter of one module instance."""
 
     error = None
-    reader = None                   # the module's read_<name> hook, if any
+    reader = None                   # the module's read_<name>, check_<name> and
+    checker = None                  # write_<name> hooks, if any: found once, not
+    writer = None                   # by building their names per request
 
     def __init__(self, module, name, decl):
         self.module = module
@@ -129,9 +133,13 @@ class Param:
         """The whole message ``<action> <module>:<name> <report>`` (``error_action``
         for an error report), built with as few allocations as possible."""
         if self.error is None:
+            value = self.value
             try:
-                return data_line(action, self.module.name, self.name,
-                                 self.decl.datatype.encode(self.value), self.t_s, self.t_ms)
+                if type(value) is not float or type(self.decl.datatype) is not Double \
+                        or value != value or value in _INFINITIES:
+                    value = self.decl.datatype.encode(value)    # may raise ValueError
+                return data_line(action, self.module.name, self.name, value, self.t_s,
+                                 self.t_ms)
             except ValueError:
                 pass
         return '%s %s:%s %s\n' % (error_action, self.module.name, self.name, self.report()[1])
@@ -158,9 +166,10 @@ class Module:
                 item = Param(self, acc_name, decl)
                 item.t_s = clock.wall_s
                 item.t_ms = clock.wall_ms
-                reader = getattr(self, 'read_' + acc_name, None)
-                if reader is not None:
-                    item.reader = reader
+                for prefix, slot in _HOOKS:
+                    hook = getattr(self, prefix + acc_name, None)
+                    if hook is not None:
+                        setattr(item, slot, hook)
                 self.params.append(item)
             else:
                 item = decl
@@ -231,16 +240,14 @@ class Module:
             value = datatype.validate(raw, param.value)
         else:
             value = datatype.validate(raw)
-        checker = getattr(self, 'check_' + param.name, None)
-        if checker is not None:
-            checker(value)
+        if param.checker is not None:
+            param.checker(value)
         return value
 
     def change(self, param, raw):
         value = self.validate(param, raw)
-        writer = getattr(self, 'write_' + param.name, None)
-        if writer is not None:
-            result = writer(value)
+        if param.writer is not None:
+            result = param.writer(value)
             if result is not None:
                 value = result
         self.set(param.name, value)

@@ -10,7 +10,7 @@ import gc
 import sys
 
 from secop.codec import clip, encode_str, error_message, error_report, message, \
-    parse_json, qualifiers, split_request, is_printable_ascii
+    parse_json, split_request, timed_line, is_printable_ascii
 from secop.errors import SECoPError, as_secop_error
 from secop.module import Param
 from secop.session import LOG_LEVELS, Session
@@ -265,8 +265,7 @@ class Node:
     def _ping(self, session, specifier, data):
         _check_printable(specifier)
         clock = self.clock
-        session.send(message('pong', specifier, '[null,%s]' % qualifiers(clock.wall_s,
-                                                                          clock.wall_ms)))
+        session.send(timed_line('pong', specifier, 'null', clock.wall_s, clock.wall_ms))
 
     def _read_fast(self, session, line):
         """``read <module>:<param>`` found by comparing in place, without slicing
@@ -319,8 +318,7 @@ class Node:
         self._check_write(session, module, name)
         result = module.do(name, command, parse_json(data))
         clock = self.clock
-        session.send(message('done', specifier, '[%s,%s]' % (result, qualifiers(clock.wall_s,
-                                                                                 clock.wall_ms))))
+        session.send(timed_line('done', specifier, result, clock.wall_s, clock.wall_ms))
 
     def _check(self, session, specifier, data):
         module, name, item = self._accessible(specifier)

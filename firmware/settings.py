@@ -12,7 +12,8 @@ kept: after a reboot the heater stays off until a client asks for a
 temperature.
 A restored value passes the same checks as a ``change`` from a client, so a
 value outside today's limits (the config may have changed) is dropped with a
-log line and the config's value stays.
+log line and the config's value stays.  A parameter renamed since (``RENAMED``)
+is restored under its new name, and written so at the next save.
 
 Flash wear: the file is written only when a kept value changed, and at most
 once per ``INTERVAL_MS`` of board time, so a change is on flash within 10 s.
@@ -27,9 +28,10 @@ import json
 import os
 
 PERSISTED = ('pollinterval', 'ramp', 'target_limits', '_maxheaterpower', '_tolerance',
-             '_window', '_timeout', '_pid', '_autotune_result')
+             '_window', '_timeout', 'ctrlpars', '_autotune_result')
 INTERVAL_MS = 5000
 VERSION = 1
+RENAMED = {'_pid': 'ctrlpars'}     # a file written before the rename keeps its gains
 
 
 def kept(modules):
@@ -116,17 +118,20 @@ class Store:
         for module, param in kept(self.modules):
             lookup[module.name + ':' + param.name] = (module, param)
         taken = 0
+        stale = False
         for row in rows:
             try:
-                name = '%s:%s' % (row[0], row[1])
+                name = '%s:%s' % (row[0], RENAMED.get(row[1], row[1]))
                 if name not in lookup:
                     raise ValueError('no such setting')
                 module, param = lookup[name]
                 apply(module, param, row[2])
                 taken += 1
+                if row[1] in RENAMED:
+                    stale = True        # the file still has the old name: rewrite it
             except Exception as exc:
                 _log('dropped %r: %s' % (row, getattr(exc, 'text', None) or exc))
-        self._saved = dump(self.modules)
+        self._saved = None if stale else dump(self.modules)
         _log('%d restored from %s' % (taken, self.path))
         return taken
 

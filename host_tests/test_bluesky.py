@@ -45,6 +45,9 @@ def test_move_completes_at_idle_and_count_reads_into_documents(driving_sim, tmp_
         assert 'example_heater-heater' in keys, keys          # the heater's value
         assert 10 < event['data']['example_heater-outside-value'] < 40
         assert abs(event['data']['example_heater-heater'] - target) < 0.3
+        gains = call_in_bluesky_event_loop(device.heater.ctrlpars.get_value(), timeout=10)
+        assert gains.dtype.names == ('p', 'i', 'd')         # the PID gains, a struct
+        assert (gains['p'], gains['i'], gains['d']) == (30.0, 0.5, 60.0)
     finally:
         raw.ask('change heater:target 22')
         raw.close()

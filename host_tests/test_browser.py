@@ -116,11 +116,11 @@ def test_page_shows_the_node_and_drives_the_heater(browser, node):
     timing = browser.execute_script('return window.secop.timing')
     assert 0 < timing['describe_ms'] <= timing['first_plot_ms']
 
-    pid = browser.find_element(By.CSS_SELECTOR, '[data-param="heater:_pid"]')
+    pid = browser.find_element(By.CSS_SELECTOR, '[data-param="heater:ctrlpars"]')
     pid.send_keys('{"p": -1}', Keys.ENTER)       # valid JSON the node refuses: its error shown
     message = browser.find_element(By.ID, 'msg')
     assert wait_for(lambda: 'RangeError' in message.text, 5), message.text
-    assert 'error_change heater:_pid' in message.text
+    assert 'error_change heater:ctrlpars' in message.text
 
     button = browser.find_element(By.CSS_SELECTOR, '[data-command="heater:_examplecommand"]')
     a, b = button.find_elements(By.XPATH, '../input')

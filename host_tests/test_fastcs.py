@@ -7,6 +7,7 @@ reads every attribute, writes ``heater:_maxheaterpower`` and runs
 
 import json
 import os
+import re
 import subprocess
 
 import pytest
@@ -40,6 +41,7 @@ def test_fastcs_reads_everything_writes_and_runs_a_command(driving_sim):
         assert set(result['read']) == expected
         # the status text has maxchars, so fastcs sizes it (not a <U65536 per value)
         assert "'<U80'" in result['read']['heater:status']
+        assert re.search(r"'p'.*'i'.*'d'", result['read']['heater:ctrlpars'])    # the PID gains
         assert read_value(raw, 'heater:_maxheaterpower') == 42.0       # written through fastcs
         status = read_value(raw, 'heater:status')                      # stopped through fastcs
         assert status[0] < 300, status

@@ -223,7 +223,7 @@ def garbage_lines(rng):
 def truncated_lines():
     """Prefixes of valid requests, each terminated early by an LF."""
     full = [b'*IDN?', b'describe', b'read heater:value',
-            b'change heater:_pid {"p": 20.0, "i": 0.2}',
+            b'change heater:ctrlpars {"p": 20.0, "i": 0.2}',
             b'do heater:_examplecommand {"a": 2.5, "b": 4}', b'change heater:target_limits [0, 90]',
             b'ping token', b'logging heater "off"']
     out = []
@@ -254,7 +254,7 @@ def json_lines():
         b'', b'null', b'true', b'{}', b'[]', b'""', b'[1,]', b'{"a":}', b'{,}', b'01',
         b'1.', b'.5', b'+1', b'0x10', b"'a'", b'{"a":1}{"b":2}', b'1 2', b'[1] [2]',
     ]
-    targets = [b'change heater:target ', b'change heater:_pid ', b'change heater:target_limits ',
+    targets = [b'change heater:target ', b'change heater:ctrlpars ', b'change heater:target_limits ',
                b'change sim:_fault ', b'do heater:_examplecommand ', b'check heater:target ',
                b'logging heater ', b'do heater:stop ']
     return [line(target + value) for target in targets for value in values]
@@ -569,7 +569,7 @@ def test_well_formed_requests_with_random_data(node, description):
 def test_long_control_character_input_gets_its_proper_error(node):
     room = MAX_LINE - 40
     replies = exchange(node.port, [
-        line(b'change heater:_pid {"' + b'\x01' * room + b'":1}'),
+        line(b'change heater:ctrlpars {"' + b'\x01' * room + b'":1}'),
         line(b'do heater:_examplecommand {"' + b'\x01' * (room - 10) + b'":1}')] * 2)
     for reply in replies:
         assert error_class(reply)[2] in ('WrongType', 'BadJSON'), reply[:120]

@@ -40,7 +40,7 @@ class HeaterSafety(RuleBasedStateMachine):
 
     @rule(p=st.floats(0, 200), i=st.floats(0, 10), d=st.floats(0, 500))
     def gains(self, p, i, d):
-        self.rig.ask('change heater:_pid {"p": %r, "i": %r, "d": %r}' % (p, i, d))
+        self.rig.ask('change heater:ctrlpars {"p": %r, "i": %r, "d": %r}' % (p, i, d))
 
     @rule(w=WATTS)
     def max_power(self, w):

@@ -522,8 +522,8 @@ def test_default_is_inside_the_limits(spec):
 SPECIFIERS = ['', 'heater', 'heater:target', 'heater:value', 'heater:stop', 'heater:status',
               'heater:_examplecommand', 'heater:_maxheaterpower', 'outside:value',
               'aux:target', 'aux:_mode', 'aux:_count', 'aux:_flag', 'aux:_label', 'aux:_note',
-              'aux:_data', 'aux:_list', 'aux:_pid', 'aux:_serial', 'aux:_broken', 'aux:_reset',
-              'aux', 'nosuch:value', 'heater:nosuch', 'heater:target:x', 'aux:_pid:']
+              'aux:_data', 'aux:_list', 'aux:ctrlpars', 'aux:_serial', 'aux:_broken', 'aux:_reset',
+              'aux', 'nosuch:value', 'heater:nosuch', 'heater:target:x', 'aux:ctrlpars:']
 ACTIONS = ['*IDN?', 'describe', 'activate', 'deactivate', 'ping', 'read', 'change', 'do',
            'check', 'logging', 'help', '', 'update', 'reply', 'error', 'Describe']
 DATA = (st.sampled_from(['', 'null', '"debug"', '"info"', '"off"', 'false', '1e400', '-1e400',

@@ -87,7 +87,7 @@ def test_arguments(node):
 
 
 def test_stop_and_target_change_while_tuning(node):
-    gains = node.read('heater:_pid')
+    gains = node.read('heater:ctrlpars')
     assert node.ask('change heater:target 35').startswith('changed ')
     assert node.ask('do heater:_autotune null').startswith('done heater:_autotune')
     status = node.wait_status(lambda s: 'autotune:' in s[1])
@@ -97,24 +97,24 @@ def test_stop_and_target_change_while_tuning(node):
     assert error_class(node.ask('do heater:_autotune')) == 'IsBusy'
     assert node.ask('do heater:stop').startswith('done ')
     node.wait_status(lambda s: s[0] == 100)
-    assert node.read('heater:_pid') == gains
+    assert node.read('heater:ctrlpars') == gains
 
 
 def test_sensor_fault_aborts_and_keeps_the_gains(node):
-    gains = node.read('heater:_pid')
+    gains = node.read('heater:ctrlpars')
     assert node.ask('do heater:_autotune {"cycles": 3}').startswith('done ')
     node.wait_status(lambda s: 'autotune:' in s[1])
     assert node.ask('change sim:_fault "sensor_open"').startswith('changed ')
     status = node.wait_status(lambda s: s[0] == 400)
     assert 'autotune aborted' in status[1] and 'open' in status[1], status
     assert node.read('heater:_heaterpower') == 0.0
-    assert node.read('heater:_pid') == gains
+    assert node.read('heater:ctrlpars') == gains
     assert node.ask('change sim:_fault "none"').startswith('changed ')
     node.wait_status(lambda s: s[0] < 400)
 
 
 def test_no_oscillation_ends_in_warn_with_the_gains_kept(node):
-    gains = node.read('heater:_pid')
+    gains = node.read('heater:ctrlpars')
     for line in ('change heater:_timeout 60', 'change heater:_maxheaterpower 20',
                  'change heater:target 80'):
         assert node.ask(line).startswith('changed '), line
@@ -122,7 +122,7 @@ def test_no_oscillation_ends_in_warn_with_the_gains_kept(node):
     assert node.ask('do heater:_autotune').startswith('done ')
     status = node.wait_status(lambda s: s[0] == 200)
     assert 'autotune failed: no oscillation' in status[1] and 'gains kept' in status[1], status
-    assert node.read('heater:_pid') == gains
+    assert node.read('heater:ctrlpars') == gains
     for line in ('change heater:_timeout 900', 'change heater:_maxheaterpower 100',
                  'do heater:stop'):
         node.ask(line)

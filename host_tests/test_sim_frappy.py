@@ -27,6 +27,8 @@ def _exercise(client):
         assert result == 10.0
         code, text = client.getParameter('heater', 'status', trycache=False).value
         assert int(code) in (100, 200)
+        gains = client.getParameter('heater', 'ctrlpars', trycache=False).value
+        assert dict(gains) == {'p': 30.0, 'i': 0.5, 'd': 60.0}     # the config's pid
         assert client.setParameter('heater', 'maxheaterpower', 100).value == 100.0
     finally:
         client.disconnect()

@@ -11,7 +11,7 @@ import time
 
 from helpers import SimNode, wait_for
 
-CHANGES = [('heater:_pid', {'p': 40.0, 'i': 0.25, 'd': 90.0}), ('heater:ramp', 2.0),
+CHANGES = [('heater:ctrlpars', {'p': 40.0, 'i': 0.25, 'd': 90.0}), ('heater:ramp', 2.0),
            ('heater:target_limits', [10.0, 70.0]), ('heater:_maxheaterpower', 60.0),
            ('heater:_tolerance', 0.2), ('heater:_window', 20.0), ('heater:_timeout', 600.0),
            ('system:pollinterval', 5.0)]
@@ -67,7 +67,7 @@ def test_settings_survive_a_restart(tmp_path):
         conn = node.client()
         assert conn.ask('do system:_reset_settings').startswith('done system:_reset_settings')
         assert value(conn, 'heater:ramp') == 0.0
-        assert value(conn, 'heater:_pid') == {'p': 30.0, 'i': 0.5, 'd': 60.0}
+        assert value(conn, 'heater:ctrlpars') == {'p': 30.0, 'i': 0.5, 'd': 60.0}
         assert wait_for(lambda: stored(state) == [], 10 / speed + 10)
     finally:
         node.stop()
@@ -104,7 +104,7 @@ def test_sigkill_during_writes_never_breaks_the_state_file(tmp_path):
         node = SimNode('--state', state, speed=200)     # a write every 25 ms of real time
         try:
             conn = node.client(timeout=5)
-            pid = value(conn, 'heater:_pid')
+            pid = value(conn, 'heater:ctrlpars')
             if pid != {'p': 30.0, 'i': 0.5, 'd': 60.0}:
                 n = int(pid['p'])
                 assert pid == {'p': float(n), 'i': n + 0.25, 'd': n + 0.5}, pid
@@ -113,7 +113,7 @@ def test_sigkill_during_writes_never_breaks_the_state_file(tmp_path):
             end = time.monotonic() + rng.uniform(0.02, 0.12)
             while time.monotonic() < end:
                 sent += 1
-                conn.send('change heater:_pid ' + json.dumps(
+                conn.send('change heater:ctrlpars ' + json.dumps(
                     {'p': sent, 'i': sent + 0.25, 'd': sent + 0.5}))
                 conn.recv()
             os.kill(node.node_pid(), signal.SIGKILL)

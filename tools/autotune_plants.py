@@ -160,7 +160,7 @@ def measure(name, speed, log=None):
             return {'plant': name, 'error': reply}
         tuned = rec.until(lambda r: r.status is not None and 'autotune' not in r.status[1], 4000)
         result = value_of(rec.request('read heater:_autotune_result'))
-        gains = value_of(rec.request('read heater:_pid'))
+        gains = value_of(rec.request('read heater:ctrlpars'))
         if not tuned or not result['ku'] > 0:
             faults = status_texts(rec.rows, (200, 400))
             return {'plant': name, 'faults': faults,
@@ -266,7 +266,7 @@ def main_step(args):
     """``make plot``: the default plant and gains stepped from where it stands to ``--target``."""
     with closing(Recorder(args.speed)) as rec:
         start = value_of(rec.request('read heater:value'))
-        gains = value_of(rec.request('read heater:_pid'))
+        gains = value_of(rec.request('read heater:ctrlpars'))
         rows = rec.step(args.target, args.seconds, progress=True)
     r = figures(rows, args.seconds, args.target)
     idle = [t for t, spec, v in rows if spec == 'heater:status' and v[0] < 300 and t > 0]

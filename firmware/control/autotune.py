@@ -32,7 +32,7 @@ How it works:
    measurements behind the choice).
 
 Times are integer milliseconds (float32 boards lose milliseconds after
-hours); gains are in W/K, W/(K s), W s/K like the loop's ``_pid``.
+hours); gains are in W/K, W/(K s), W s/K like the loop's ``ctrlpars``.
 """
 
 import math

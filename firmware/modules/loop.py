@@ -195,7 +195,7 @@ class TemperatureLoop(Drivable):
         self.interlock.set_limit(value)
         self._publish_power()
 
-    def write__pid(self, gains):
+    def write_ctrlpars(self, gains):
         self.pid.set_gains(gains['p'], gains['i'], gains['d'])
 
     def read_value(self):

@@ -25,14 +25,15 @@ class System(Readable):
         Readable.accessibles,
         ('value', Parameter('free heap in bytes after the last garbage collection', _BYTES)),
         ('pollinterval', Parameter('interval of collection and update', Double(1, 3600, unit='s'),
-                                   readonly=False, default=10.0)),
+                                   readonly=False, default=10.0, visibility='expert')),
         ('_mem_alloc', Parameter('allocated heap in bytes after the last collection', _BYTES)),
         ('_uptime', Parameter('seconds since boot', Double(0, unit='s', fmtstr='%.0f'))),
         ('_clients', Parameter('connected clients (TCP and serial)', Int(0, 64))),
         ('_dropped', Parameter('updates and log lines dropped for clients that fell behind',
                                Int(0, _MAX))),
         ('_reset_cause', Parameter('why the board last reset', String(maxchars=32))),
-        ('_reset_settings', Command('kept settings back to the config values')),
+        ('_reset_settings', Command('kept settings back to the config values',
+                                    visibility='expert')),
     )
 
     def __init__(self, name, description, clock, clients, reset_cause='unknown', dropped=None,

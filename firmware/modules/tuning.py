@@ -87,13 +87,13 @@ class Run:
             loop.set_status(BUSY, 'autotune: ' + tuner.stage())
             return power
         gains = {'p': result['p'], 'i': result['i'], 'd': result['d']}
-        loop.set('_pid', gains)
+        loop.set('ctrlpars', gains)
         loop.pid.set_gains(gains['p'], gains['i'], gains['d'])
         loop.pid.reset(temp, power)
         loop.set('_autotune_result', {'ku': result['ku'], 'pu': result['pu'],
                                       'amplitude': result['amplitude'],
                                       'relay': result['relay'], 'rule': result['rule']})
-        loop._end_tune(None, 'autotune done: Ku %.4g W/K, Pu %.4g s; _pid p %.4g i %.4g d %.4g'
+        loop._end_tune(None, 'autotune done: Ku %.4g W/K, Pu %.4g s; ctrlpars p %.4g i %.4g d %.4g'
                        % (result['ku'], result['pu'], gains['p'], gains['i'], gains['d']))
         loop._begin_drive(loop.get('target'))
         return power

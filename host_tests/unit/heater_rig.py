@@ -218,7 +218,7 @@ def run_random(seed, count):
             a, b = rng.uniform(-10, 100), rng.uniform(-10, 100)
             rig.ask('change heater:target_limits [%.3f, %.3f]' % (min(a, b), max(a, b)))
         elif op == 3:
-            rig.ask('change heater:_pid {"p": %.3f, "i": %.3f, "d": %.3f}' % (
+            rig.ask('change heater:ctrlpars {"p": %.3f, "i": %.3f, "d": %.3f}' % (
                 rng.uniform(0, 100), rng.uniform(0, 5), rng.uniform(0, 200)))
         elif op == 4:
             rig.ask('change heater:_maxheaterpower %.3f' % rng.uniform(-5, 120))

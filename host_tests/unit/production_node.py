@@ -6,6 +6,7 @@ Used by the golden transcripts (``!node production``); runs on both runtimes.
 """
 
 import gc
+import json
 
 import app
 import fake_ticks
@@ -84,6 +85,10 @@ CONFIG = {
 }
 
 
-def make_node(clock=None):
-    """The node of CONFIG (``clock`` is ignored: the board's fake ticks drive it)."""
-    return app.App(CONFIG, GoldenBoard()).node
+def make_node(clock=None, **node):
+    """The node of CONFIG, with ``node`` settings added (``clock`` is ignored: the
+    board's fake ticks drive it).  The builder consumes the config it is given, so
+    it gets a copy."""
+    config = json.loads(json.dumps(CONFIG))
+    config['node'].update(node)
+    return app.App(config, GoldenBoard()).node

@@ -1,5 +1,5 @@
 """``do heater:_autotune`` in the loop (both runtimes): the tuner's power goes
-through the interlock, the result lands in _pid and _autotune_result, the
+through the interlock, the result lands in ctrlpars and _autotune_result, the
 tuner module is loaded only while it runs, and every abort keeps the gains."""
 
 import sys
@@ -58,7 +58,7 @@ class LoopAutotuneTest(unittest.TestCase):
         result = t.rig.loop.get('_autotune_result')
         self.assertEqual(result['rule'], 'tyreus-luyben-fast-i')
         self.assertTrue(result['ku'] > 0 and result['pu'] > 0, result)
-        gains = t.rig.loop.get('_pid')
+        gains = t.rig.loop.get('ctrlpars')
         self.assertAlmostEqual(gains['p'], result['ku'] / 2.2, delta=1e-6 * gains['p'])
         self.assertTrue(t.rig.status() in (380, 100))    # driving to the target with them
         self.assertEqual(t.rig.loop.pid.kp, gains['p'])
@@ -79,7 +79,7 @@ class LoopAutotuneTest(unittest.TestCase):
         self.assertEqual(t.rig.output.power, 0.0)
         self.assertEqual(t.rig.status(), 400)
         self.assertTrue(t.text().startswith('autotune aborted: over temperature'), t.text())
-        self.assertEqual(t.rig.loop.get('_pid'), GAINS)
+        self.assertEqual(t.rig.loop.get('ctrlpars'), GAINS)
         self.assertFalse(loaded())
 
     def test_manual_heater_and_stop_end_the_tune(self):
@@ -88,7 +88,7 @@ class LoopAutotuneTest(unittest.TestCase):
         t.step(3)
         t.rig.ask('change heater_output:target 10')
         self.assertFalse(loaded())
-        self.assertEqual(t.rig.loop.get('_pid'), GAINS)
+        self.assertEqual(t.rig.loop.get('ctrlpars'), GAINS)
         t.start()
         self.assertTrue(loaded())
         reply = t.rig.ask('change heater:target 40')[-1]

@@ -25,7 +25,7 @@ class Block(Drivable):
             ('ramp', Parameter('ramp', Double(0, 100), readonly=False, default=0.0)),
             ('target_limits', Parameter('limits', Tuple(temp, temp), readonly=False,
                                         default=(0.0, t_max))),
-            ('_pid', Parameter('gains', _GAINS, readonly=False,
+            ('ctrlpars', Parameter('gains', _GAINS, readonly=False,
                                default={'p': gains[0], 'i': gains[1], 'd': gains[2]})),
             ('_autotune_result', Parameter('result', _RESULT, default={'ku': 0.0, 'rule': 0.0})),
             ('_other', Parameter('not kept', Double(), readonly=False)),
@@ -37,7 +37,7 @@ class Block(Drivable):
         if value[0] > value[1]:
             raise ValueError('min above max')
 
-    def write__pid(self, value):
+    def write_ctrlpars(self, value):
         self.pid_writes += 1
 
 
@@ -66,7 +66,7 @@ class StoreTest(unittest.TestCase):
     def changed_block(self):
         block = Block('heater')
         for name, raw in (('ramp', 2.5), ('target_limits', [10.0, 80.0]),
-                          ('_pid', {'p': 50.0, 'i': 1.0, 'd': 150.0}), ('target', 55.0),
+                          ('ctrlpars', {'p': 50.0, 'i': 1.0, 'd': 150.0}), ('target', 55.0),
                           ('_other', 7.0)):
             block.change(block.accessible(name), raw)
         block.set('_autotune_result', {'ku': 117.0, 'rule': 1.0})
@@ -81,7 +81,7 @@ class StoreTest(unittest.TestCase):
         self.assertEqual(settings.Store(self.path, [fresh]).restore(), 4)
         self.assertEqual(fresh.get('ramp'), 2.5)
         self.assertEqual(tuple(fresh.get('target_limits')), (10.0, 80.0))
-        self.assertEqual(fresh.get('_pid'), {'p': 50.0, 'i': 1.0, 'd': 150.0})
+        self.assertEqual(fresh.get('ctrlpars'), {'p': 50.0, 'i': 1.0, 'd': 150.0})
         self.assertEqual(fresh.pid_writes, 1)   # through the write hook, like a change
         self.assertEqual(fresh.get('_autotune_result'), {'ku': 117.0, 'rule': 1.0})
         self.assertEqual(fresh.get('target'), 0.0)
@@ -98,13 +98,27 @@ class StoreTest(unittest.TestCase):
         with open(self.path, 'w') as f:
             json.dump({'version': 1, 'settings': [
                 ['heater', 'ramp', 'fast'], ['gone', 'ramp', 1.0], ['heater', 'target', 50.0],
-                ['heater', 'target_limits', [70.0, 20.0]], ['heater', '_pid', {'p': -1}],
+                ['heater', 'target_limits', [70.0, 20.0]], ['heater', 'ctrlpars', {'p': -1}],
                 ['heater'], 17, ['heater', 'ramp', 3.0]]}, f)
         block = Block('heater')
         self.assertEqual(settings.Store(self.path, [block]).restore(), 1)
         self.assertEqual(block.get('ramp'), 3.0)
         self.assertEqual(block.get('target'), 0.0)
-        self.assertEqual(block.get('_pid'), {'p': 30.0, 'i': 0.5, 'd': 60.0})
+        self.assertEqual(block.get('ctrlpars'), {'p': 30.0, 'i': 0.5, 'd': 60.0})
+
+    def test_gains_kept_as_pid_come_back_as_ctrlpars(self):
+        with open(self.path, 'w') as f:         # a file from before the rename
+            json.dump({'version': 1, 'settings': [
+                ['heater', '_pid', {'p': 45.0, 'i': 0.75, 'd': 80.0}]]}, f)
+        block = Block('heater')
+        store = settings.Store(self.path, [block])
+        self.assertEqual(store.restore(), 1)
+        self.assertEqual(block.get('ctrlpars'), {'p': 45.0, 'i': 0.75, 'd': 80.0})
+        self.assertTrue(store.save())           # rewritten under the new name
+        with open(self.path) as f:
+            self.assertEqual(json.load(f)['settings'],
+                             [['heater', 'ctrlpars', {'p': 45.0, 'i': 0.75, 'd': 80.0}]])
+        self.assertFalse(store.save())
 
     def test_broken_file_falls_back_to_a_complete_temporary_file(self):
         store = settings.Store(self.path, [self.changed_block()])
@@ -143,7 +157,7 @@ class StoreTest(unittest.TestCase):
         store.save()
         settings.reset([block])
         self.assertEqual(block.get('ramp'), 0.0)
-        self.assertEqual(block.get('_pid'), {'p': 30.0, 'i': 0.5, 'd': 60.0})
+        self.assertEqual(block.get('ctrlpars'), {'p': 30.0, 'i': 0.5, 'd': 60.0})
         self.assertEqual(block.get('_autotune_result'), {'ku': 0.0, 'rule': 0.0})
         self.assertTrue(store.save())
         self.assertFalse(store.save())

@@ -3,6 +3,7 @@
 import json
 import unittest
 
+import production_node
 import tutorial_node
 
 
@@ -34,6 +35,19 @@ class Versions(unittest.TestCase):
         self.assertNotIn('_checkable', heater['target'])
         self.assertEqual(heater['pollinterval']['visibility'], 'w--')
         self.assertTrue(ask(node, b'check heater:target 30').startswith('checked heater:target'))
+
+    def test_expert_accessibles_of_the_production_modules(self):
+        experts = {('heater', 'pollinterval'): 'w--', ('heater', 'target_limits'): 'w--',
+                   ('heater', 'ctrlpars'): 'w--', ('heater', '_overtemp'): 'r--',
+                   ('heater', '_autotune'): 'w--', ('heater', '_autotune_result'): 'r--',
+                   ('system', 'pollinterval'): 'w--', ('system', '_reset_settings'): 'w--',
+                   ('outside', 'pollinterval'): 'w--', ('heater_output', 'pollinterval'): 'w--'}
+        for version in ('1.1', '2.0'):
+            modules = description(production_node.make_node(secop_version=version))['modules']
+            marked = {(m, a): acc['visibility'] for m in modules
+                      for a, acc in modules[m]['accessibles'].items() if 'visibility' in acc}
+            self.assertEqual(marked, experts if version == '2.0' else
+                             {key: 'expert' for key in experts})
 
     def test_unknown_version_falls_back_to_1_1(self):
         node = tutorial_node.make_node(secop_version='1.0')

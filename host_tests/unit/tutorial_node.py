@@ -74,7 +74,7 @@ class Aux(Writable):
         ('_note', Parameter('utf-8 text', String(maxchars=20, isUTF8=True), readonly=False)),
         ('_data', Parameter('raw bytes', Blob(4), readonly=False)),
         ('_list', Parameter('a list', Array(Int(0, 9), 3), readonly=False)),
-        ('_pid', Parameter('gains', Struct(('p', Double()), ('i', Double()), ('d', Double()),
+        ('ctrlpars', Parameter('gains', Struct(('p', Double()), ('i', Double()), ('d', Double()),
                                            optional=('i', 'd')),
                            readonly=False, default={'p': 1.0, 'i': 2.0, 'd': 3.0})),
         ('_serial', Parameter('serial number', String(), constant='SN-1')),

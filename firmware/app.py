@@ -106,13 +106,15 @@ class App:
         clock = self.clock
         delay = _RESTART_MIN_MS
         while True:
-            started = clock.read()
+            clock.read()
+            started = clock.up_s        # uptime: a task may run for longer than ticks compare
             try:
                 await factory()
                 why = 'ended'
             except Exception as exc:
                 why = 'failed: %r' % (exc,)
-            if clock.diff(clock.read(), started) > _RESTART_MAX_MS:
+            clock.read()
+            if clock.up_s - started > _RESTART_MAX_MS // 1000:
                 delay = _RESTART_MIN_MS         # it ran well for a while: a fresh start
             self._report(name, '%s; restart in %d ms' % (why, delay))
             await board.sleep_ms(delay)

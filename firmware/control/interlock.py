@@ -16,15 +16,18 @@ task): it switches the heater off once the permit is gone, and its result
 remembered: once the heater has been switched off, power comes back only
 when someone asks again.
 
-Time is the node's clock (``secop.clock.Clock``: the board's tick counter),
-read here (``clock.read()``) and compared wrap-safely (``clock.diff``), so no
-caller can hand in a stale time.
+Time is the node's clock (``secop.clock.Clock``), read here
+(``clock.read()``), so no caller can hand in a stale time.  The lease is
+measured on its uptime, which never wraps (a tick difference is valid for
+days only), and a lapse is kept until the next ``renew()``, whatever the
+time since.
 """
 
 from micropython import const
 
 _FULL = const(65535)
 _NOT_STARTED = 'control not running yet'
+_OVERDUE = 'control step overdue'
 
 
 class Interlock:
@@ -41,16 +44,24 @@ class Interlock:
         self.power = 0.0
         self.fault = None           # text of the present sensor fault
         self.latched = None         # text of a latched error, until clear()
-        self._renewed = None        # ticks of the last completed control step, None: no lease
+        self._renewed_s = None      # uptime of the last completed control step (s, ms) ...
+        self._renewed_ms = 0        # ... None: no lease
         self._lapse = _NOT_STARTED      # why there is no lease
         self.off()
 
     # --- permit -------------------------------------------------------------
 
     def lease_held(self):
-        renewed = self._renewed
+        if self._renewed_s is None:
+            return False
         clock = self.clock
-        return renewed is not None and clock.diff(clock.read(), renewed) <= self.lease_ms
+        clock.read()
+        if (clock.up_s - self._renewed_s) * 1000 + clock.up_ms - self._renewed_ms \
+                <= self.lease_ms:
+            return True
+        self._renewed_s = None      # lapsed: until the next renew()
+        self._lapse = _OVERDUE
+        return False
 
     def started(self):
         """A control step has completed at least once."""
@@ -63,18 +74,21 @@ class Interlock:
         if self.fault is not None:
             return self.fault
         if not self.lease_held():
-            return self._lapse if self._renewed is None else 'control step overdue'
+            return self._lapse
         return None
 
     def renew(self):
         """A control step has completed."""
-        self._renewed = self.clock.read()
+        clock = self.clock
+        clock.read()
+        self._renewed_s = clock.up_s
+        self._renewed_ms = clock.up_ms
         self._lapse = None
 
     def revoke(self, why):
         """A control step failed: the lease ends now, until the next completed step."""
         self.off()
-        self._renewed = None
+        self._renewed_s = None
         self._lapse = why
 
     def check(self):

@@ -395,6 +395,8 @@ class TemperatureLoop(Drivable):
         held = lock.check()
         if not held and lock.started() and not self._failed:
             self._failed = True
+            self._published = None      # tick marks of before a stall are not compared
+            self._run = None
             self.set_status(ERROR, self._abort_tune('control loop stalled'))
             self.log(self, 'error', 'heater off: control loop stalled')
         self._publish_power()

@@ -84,7 +84,7 @@ class Discovery:
 
     async def answer(self):
         sock, clock = self.sock, self.clock
-        window_start = clock.read()
+        window = -1                 # the second of uptime the replies are counted in
         in_window = 0
         while True:
             await _readable(sock)  # type: ignore
@@ -95,9 +95,9 @@ class Discovery:
             if not is_discover(data):
                 self.ignored += 1
                 continue
-            now = clock.read()
-            if clock.diff(now, window_start) >= 1000:
-                window_start, in_window = now, 0
+            clock.read()
+            if clock.up_s != window:    # uptime: any quiet time since, never a wrapped tick
+                window, in_window = clock.up_s, 0
             if in_window >= _REPLIES_PER_SECOND:
                 self.ignored += 1
                 continue

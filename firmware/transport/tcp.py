@@ -100,8 +100,10 @@ class TcpServer:
             clock = self.node.clock
             clock.read()
             for conn in self.connections:
-                if clock.elapsed(conn.last_request) > self.idle_timeout_ms \
-                        and not conn.session.is_active() and conn.task is not None:
+                if conn.session.is_active():
+                    conn.last_request = clock.ticks     # never idle: the mark stays recent
+                elif clock.elapsed(conn.last_request) > self.idle_timeout_ms \
+                        and conn.task is not None:
                     conn.task.cancel()
 
 

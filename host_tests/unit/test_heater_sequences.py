@@ -151,3 +151,24 @@ class Reproductions(unittest.TestCase):
             rig.advance(PERIOD_MS)
             updates += [e for e in rig.drain() if e.startswith('update heater:value')]
         self.assertEqual(len(updates), 2)
+
+
+class HeaterSafetyII(unittest.TestCase):
+    """The holes of the second safety review, on the pure modules; each failed on
+    the old code."""
+
+    def test_a_lapsed_lease_stays_lapsed_however_long_the_stall(self):
+        rig = Reproductions.heating_by_hand(Reproductions(), 80)
+        rig.stall(True)
+        rig.advance(3 * PERIOD_MS)
+        self.assertEqual(rig.pwm.duty, 0)
+        # 2**30 ms (12.4 days) after the last step, in reads of the clock a few
+        # days apart as the poll tasks make them: the tick difference is small again
+        since = rig.now - rig.last_step
+        for _ in range(4):
+            rig.ticks.advance((1 << 28) - since // 4)
+            rig.lock.clock.read()
+        reply = rig.ask('change heater_output:target 100')
+        self.assertTrue(reply.startswith('error_change heater_output:target ["IsError"'), reply)
+        self.assertEqual(rig.pwm.duty, 0)
+        self.assertFalse(rig.loop.watch())

@@ -22,6 +22,10 @@ file.  FAT cannot rename onto an existing file, so there the old file is
 removed first; a reset between the two steps leaves the complete temporary
 file, which ``restore`` then uses.  The file holds a list of
 ``[module, parameter, value]``, so its text is the same for the same values.
+
+Nothing in the file and no flash error stops the node: a file that holds no
+list of settings is set aside as ``<path>.bad`` and logged, a row that cannot
+be applied is dropped and logged, and a failed write is logged and retried.
 """
 
 import json
@@ -89,21 +93,23 @@ class Store:
         self._failure = None        # the last write error, logged once
 
     def _read(self):
-        """The stored rows, from the file or else a complete temporary file; or None."""
+        """The stored rows, from the file or else a complete temporary file; or None.
+        A file that holds no list of settings is set aside (``<path>.bad``)."""
         for path in (self.path, self.path + '.tmp'):
             try:
                 with open(path) as f:
                     data = json.load(f)
-                if data['version'] != VERSION:
-                    raise ValueError('version %r' % (data['version'],))
-                rows = data['settings']
             except OSError:
                 continue        # no such file
             except Exception as exc:
-                _log('%s unreadable, ignored: %r' % (path, exc))
+                data = exc
+            rows = data.get('settings') if type(data) is dict and \
+                data.get('version') == VERSION else None
+            if type(rows) is not list:
+                _set_aside(path, repr(data)[:40])
                 continue
             if path != self.path:
-                os.rename(path, self.path)      # finish the interrupted replacement
+                _replace(path, self.path)       # finish the interrupted replacement
             return rows
         return None
 
@@ -136,29 +142,46 @@ class Store:
         return taken
 
     def save(self):
-        """Write the settings if they differ from the file; True if written."""
-        text = dump(self.modules)
-        if text == self._saved:
-            return False
-        tmp = self.path + '.tmp'
-        with open(tmp, 'w') as f:
-            f.write(text)
+        """Write the settings if they differ from the file; True if written.  Never
+        raises: a full or failing flash is logged (once while it keeps failing the
+        same way) and the node serves on."""
         try:
-            os.rename(tmp, self.path)
-        except OSError:                 # FAT: the target must not exist
-            os.remove(self.path)
-            os.rename(tmp, self.path)
+            text = dump(self.modules)
+            if text == self._saved:
+                return False
+            tmp = self.path + '.tmp'
+            with open(tmp, 'w') as f:
+                f.write(text)
+            _replace(tmp, self.path)
+        except Exception as exc:
+            why = repr(exc)
+            if why != self._failure:
+                _log('not saved: ' + why)
+            self._failure = why
+            return False
         self._saved = text
+        self._failure = None
         return True
 
     async def run(self, sleep_ms):
         while True:
             await sleep_ms(INTERVAL_MS)
-            try:
-                self.save()
-                self._failure = None
-            except Exception as exc:    # a full or failing flash must not stop the node
-                text = repr(exc)
-                if text != self._failure:
-                    _log('not saved: ' + text)
-                self._failure = text
+            self.save()
+
+
+def _replace(source, path):
+    try:
+        os.rename(source, path)
+    except OSError:                 # FAT: the target must not exist
+        os.remove(path)
+        os.rename(source, path)
+
+
+def _set_aside(path, what):
+    """An unusable state file: renamed to ``<path>.bad`` (the last one kept), logged."""
+    bad = path + '.bad'
+    try:
+        _replace(path, bad)
+    except OSError:
+        bad = 'nowhere'
+    _log('%s holds no settings (%s): set aside as %s' % (path, what, bad))

@@ -87,6 +87,23 @@ def test_stored_value_outside_todays_limits_is_dropped(tmp_path):
     assert "settings: dropped ['heater', 'target_limits', [0.0, 150.0]]" in log, log
 
 
+def test_a_bad_state_file_or_a_failing_flash_never_stops_the_node(tmp_path):
+    state = tmp_path / 'state.json'
+    state.write_text('{"version": 1, "settings": 5}')
+    os.mkdir(str(state) + '.tmp')               # and no write can succeed
+    node = SimNode('--state', str(state), speed=50)
+    try:
+        conn = node.client()
+        assert conn.ask('change heater:ramp 2').startswith('changed heater:ramp')
+        assert conn.ask('do system:_reset_settings').startswith('done system:_reset_settings')
+        assert conn.ask('read heater:ramp').startswith('reply heater:ramp [0.0,')
+    finally:
+        log = _stderr_after_stop(node)
+    assert (tmp_path / 'state.json.bad').read_text() == '{"version": 1, "settings": 5}'
+    assert 'settings: %s holds no settings' % state in log, log
+    assert 'settings: not saved: ' in log, log
+
+
 def _stderr_after_stop(node):
     node.stop()
     return node.stderr

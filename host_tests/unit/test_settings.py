@@ -59,7 +59,7 @@ class StoreTest(unittest.TestCase):
         self.path = temp_path()
 
     def tearDown(self):
-        for path in (self.path, self.path + '.tmp'):
+        for path in (self.path, self.path + '.tmp', self.path + '.bad'):
             if exists(path):
                 os.remove(path)
 
@@ -140,6 +140,31 @@ class StoreTest(unittest.TestCase):
         self.assertEqual(block.get('ramp'), 0.0)
         with open(self.path) as f:          # replaced by a file that holds no changes
             self.assertEqual(json.load(f), {'version': 1, 'settings': []})
+
+    def test_a_file_without_a_list_of_settings_is_set_aside(self):
+        for text in ('{"version": 1, "settings": 5}', '[1, 2]', '{"version": 1}',
+                     '{"version": 1, "settings": {"a": 1}}', '7', 'null'):
+            with open(self.path, 'w') as f:
+                f.write(text)
+            block = Block('heater')
+            self.assertEqual(settings.Store(self.path, [block]).restore(), 0, text)
+            with open(self.path + '.bad') as f:
+                self.assertEqual(f.read(), text)
+            with open(self.path) as f:          # a fresh file that holds no changes
+                self.assertEqual(json.load(f), {'version': 1, 'settings': []})
+
+    def test_a_failing_flash_never_raises(self):
+        os.mkdir(self.path + '.tmp')            # every write of the temporary file fails
+        try:
+            block = self.changed_block()
+            store = settings.Store(self.path, [block])
+            self.assertEqual(store.restore(), 0)        # and its first save failed
+            self.assertFalse(store.save())
+            block.change(block.accessible('ramp'), 4.0)
+            self.assertFalse(store.save())
+        finally:
+            os.rmdir(self.path + '.tmp')
+        self.assertTrue(store.save())           # the flash works again: written
 
     def test_only_changed_settings_are_written(self):
         block = Block('heater')

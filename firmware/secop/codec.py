@@ -6,7 +6,8 @@ runtimes differ (dict order, non-ASCII and DEL escaping, ``nan``).  Input is
 RFC 8259 JSON exactly: MicroPython's ``json.loads`` accepts much more
 (``050``, ``5.``, ``[1,]``, ``"\\x"``, raw control characters, VT/FF as
 whitespace), so ``check_json`` checks the text first, on both runtimes, so
-that they agree (also on the nesting limit).
+that they agree (also on the nesting limit).  The data part is not stripped: only RFC 8259
+whitespace (space, tab, CR, LF) may surround the value.
 """
 
 import json
@@ -22,18 +23,39 @@ def _refuse_constant(name):
 
 
 def parse_json(text):
-    """Decode the data part of a request; an empty part means ``null``."""
-    if not text:
+    """Decode the data part of a request; an empty part (or RFC 8259 whitespace
+    only) means ``null``.  A member name twice in one object is refused: the
+    decoders would silently keep one of the two values."""
+    end = len(text)
+    if _skip_space(text, 0, end) == end:
         return None
     try:
-        check_json(text)
+        members = check_json(text)
         if _CPYTHON:
-            return json.loads(text, parse_constant=_refuse_constant)  # pyright: ignore[reportCallIssue]
-        return json.loads(text)
+            value = json.loads(text, parse_constant=_refuse_constant)  # pyright: ignore[reportCallIssue]
+        else:
+            value = json.loads(text)
     except MemoryError:
         raise
     except Exception:  # ValueError, and RecursionError on CPython for deep nesting
         raise SECoPError('BadJSON', 'data part is not valid JSON')
+    if members and _members(value) != members:
+        raise SECoPError('BadJSON', 'data part has a duplicate member name')
+    return value
+
+
+def _members(value):
+    """How many members the objects in ``value`` have, all together."""
+    if type(value) is dict:
+        count = len(value)
+        for name in value:          # no values() view: iterating allocates nothing
+            count += _members(value[name])
+        return count
+    count = 0
+    if type(value) is list:
+        for item in value:
+            count += _members(item)
+    return count
 
 
 MAX_DEPTH = 32      # nesting limit (RFC 8259 section 9 allows one); no datatype needs more
@@ -41,11 +63,12 @@ MAX_DEPTH = 32      # nesting limit (RFC 8259 section 9 allows one); no datatype
 
 def check_json(text):
     """Raise ValueError unless ``text`` is one JSON value (RFC 8259) with
-    optional whitespace around it.  Iterative: nesting costs one bit of
-    ``stack`` per level (1: object, 0: array), not a Python frame."""
+    optional whitespace around it; returns how many member names it has.
+    Iterative: nesting costs one bit of ``stack`` per level (1: object,
+    0: array), not a Python frame."""
     end = len(text)
     i = 0
-    stack = depth = 0
+    stack = depth = members = 0
     while True:
         i = _skip_space(text, i, end)       # a value is expected at i
         c = text[i] if i < end else ''
@@ -62,6 +85,7 @@ def check_json(text):
             else:
                 if c == '{':
                     i = _member_name(text, i, end)
+                    members += 1
                 continue
         elif c == '"':
             i = _string(text, i, end)
@@ -78,12 +102,13 @@ def check_json(text):
             if not depth:
                 if i != end:
                     raise ValueError('extra data')
-                return
+                return members
             c = text[i] if i < end else ''
             if c == ',':
                 i += 1
                 if stack & 1:
                     i = _member_name(text, i, end)
+                    members += 1
                 break
             if c != ('}' if stack & 1 else ']'):
                 raise ValueError('"," or end of container expected')
@@ -176,7 +201,7 @@ def split_request(line):
     second = line.find(' ', first + 1)
     if second < 0:
         return line[:first], line[first + 1:], ''
-    return line[:first], line[first + 1:second], line[second + 1:].strip()
+    return line[:first], line[first + 1:second], line[second + 1:]     # the JSON: no strip()
 
 
 def clip(text, length=40):

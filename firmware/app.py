@@ -139,14 +139,14 @@ class App:
         board = self.board
         clock = self.clock
         last = clock.read()
-        while True:
-            await board.sleep_ms(loop.period_ms)
+        while True:             # the first step at once: the lease holds from boot
             now = clock.read()
             try:
                 loop.step(now, clock.diff(now, last) / 1000)
             except Exception as exc:
                 loop.fail(exc)
             last = now
+            await board.sleep_ms(loop.period_ms)
 
     async def _watch(self, watchdog):
         """Every half control period: each interlock switches off without a permit;
@@ -168,6 +168,8 @@ class App:
         assert node is not None     # built in __init__; narrows the type for pyright
         config = self.config
         served = []
+        for loop in self.loops:     # before the transports: a step has run when clients come
+            self.start_task('control ' + loop.name, lambda lp=loop: self._control(lp))
         import registry
         for section, default, loader in registry.TRANSPORTS:
             cfg = config.get(section, {})
@@ -183,8 +185,6 @@ class App:
             if module not in self.loops:
                 self.start_task('poll ' + module.name, lambda m=module: self._poll(m))
         watchdog = self.board.watchdog(config.get('watchdog_ms', 0))
-        for loop in self.loops:
-            self.start_task('control ' + loop.name, lambda lp=loop: self._control(lp))
         self.start_task('watch', lambda: self._watch(watchdog))
         for name, factory in self.board.tasks(node):
             self.start_task(name, factory)

@@ -2,7 +2,7 @@
 whitespace and duplicate member names in the data part, manual 0 W at any
 time and manual power from boot."""
 
-from helpers import SimNode, value_of
+from helpers import SimNode, value_of, wait_for
 
 
 def test_only_rfc8259_whitespace_and_no_duplicate_member_names():
@@ -19,3 +19,26 @@ def test_only_rfc8259_whitespace_and_no_duplicate_member_names():
         assert value_of(conn.ask('read heater:_pid'))['p'] == 30.0
         reply = conn.ask('do heater:_examplecommand {"a": 2.5, "b": 4}')
         assert reply.startswith('done heater:_examplecommand [10.0,'), reply
+
+
+def test_manual_power_from_boot():
+    # a control period is 50 s of real time at this speed: the first request comes
+    # long before a step would have run after a period
+    with SimNode(speed=0.01) as node:
+        conn = node.client()
+        reply = conn.ask('change heater_output:target 50')
+        assert reply.startswith('changed heater_output:target [50.0,'), reply
+        assert value_of(conn.ask('read sim:_heater_power')) > 49.9
+
+
+def test_0_w_is_accepted_while_the_heater_is_locked():
+    with SimNode(speed=20) as node:
+        conn = node.client()
+        assert conn.ask('change sim:_fault "sensor_open"').startswith('changed')
+        assert wait_for(lambda: value_of(conn.ask('read heater:status'))[0] == 400, 10)
+        reply = conn.ask('change heater_output:target 5')
+        assert reply.startswith('error_change heater_output:target ["IsError"'), reply
+        reply = conn.ask('change heater_output:target 0')
+        assert reply.startswith('changed heater_output:target [0.0,'), reply
+        assert value_of(conn.ask('read heater_output:status'))[0] == 400
+        assert value_of(conn.ask('read sim:_heater_power')) == 0

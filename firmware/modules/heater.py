@@ -3,8 +3,8 @@
 Writing ``target`` takes control from the loop and asks the loop's interlock
 (``control.interlock``) for that power: it is a request under the same permit
 as the loop's, never a write to the PWM.  While the permit is withdrawn (a
-sensor fault, a latched error, a stalled control step) a write is refused
-with IsError; when the interlock drops the power, ``target`` goes to 0 W, so
+sensor fault, a latched error, a stalled control step) a write above 0 W is
+refused with IsError (0 W is always accepted); when the interlock drops the power, ``target`` goes to 0 W, so
 heat comes back only when someone asks again.  ``do <loop>:stop`` ends
 manual heating the same way.
 """
@@ -50,11 +50,12 @@ class HeaterModule(Writable):
 
     def write_target(self, value):
         refusal = self.interlock.refusal()
-        if refusal is not None:
+        if refusal is not None and value > 0.0:     # 0 W is always safe to ask for
             raise SECoPError('IsError', 'heater locked: ' + refusal)
         self.take_control()
         self.set('value', self.interlock.request(value))
         self.set_status(IDLE, 'manual')
+        self.refresh()
         return value
 
     def take_control(self):

@@ -172,3 +172,16 @@ class HeaterSafetyII(unittest.TestCase):
         self.assertTrue(reply.startswith('error_change heater_output:target ["IsError"'), reply)
         self.assertEqual(rig.pwm.duty, 0)
         self.assertFalse(rig.loop.watch())
+
+    def test_0_w_is_always_accepted(self):
+        rig = HeaterRig()                       # no control step yet
+        reply = rig.ask('change heater_output:target 0')
+        self.assertTrue(reply.startswith('changed heater_output:target [0.0,'), reply)
+        reply = rig.ask('change heater_output:target 5')
+        self.assertTrue(reply.startswith('error_change heater_output:target ["IsError"'), reply)
+        rig.set_fault('open')
+        rig.advance(PERIOD_MS)
+        reply = rig.ask('change heater_output:target 0')
+        self.assertTrue(reply.startswith('changed heater_output:target [0.0,'), reply)
+        self.assertEqual(rig.manual.status_code(), 400)     # still locked, and says so
+        self.assertEqual(rig.pwm.duty, 0)

@@ -13,10 +13,10 @@ def test_only_rfc8259_whitespace_and_no_duplicate_member_names():
             assert reply.startswith('error_change heater:_maxheaterpower ["BadJSON"'), \
                 (data, reply)
         assert conn.ask('change heater:_maxheaterpower \t50 \r').startswith('changed')
-        reply = conn.ask('change heater:_pid {"p": 1, "i": 0.5, "d": 60, "p": 30}')
-        assert reply.startswith('error_change heater:_pid ["BadJSON","data part has a '
+        reply = conn.ask('change heater:ctrlpars {"p": 1, "i": 0.5, "d": 60, "p": 30}')
+        assert reply.startswith('error_change heater:ctrlpars ["BadJSON","data part has a '
                                 'duplicate member name"'), reply
-        assert value_of(conn.ask('read heater:_pid'))['p'] == 30.0
+        assert value_of(conn.ask('read heater:ctrlpars'))['p'] == 30.0
         reply = conn.ask('do heater:_examplecommand {"a": 2.5, "b": 4}')
         assert reply.startswith('done heater:_examplecommand [10.0,'), reply
 

@@ -91,8 +91,6 @@ def declare(base, *items):
     return tuple(merged) + tuple(item for item in items if item[0] not in base_names)
 
 
-_HOOKS = (('read_', 'reader'), ('check_', 'checker'), ('write_', 'writer'))
-
 STATUS_CHARS = 80      # maxchars of the status text (clients size their buffers by it)
 
 
@@ -104,9 +102,7 @@ class Param:
     """The live state of one parameter of one module instance."""
 
     error = None
-    reader = None                   # the module's read_<name>, check_<name> and
-    checker = None                  # write_<name> hooks, if any: found once, not
-    writer = None                   # by building their names per request
+    reader = None                   # the module's read_<name> hook, if any
 
     def __init__(self, module, name, decl):
         self.module = module
@@ -166,10 +162,9 @@ class Module:
                 item = Param(self, acc_name, decl)
                 item.t_s = clock.wall_s
                 item.t_ms = clock.wall_ms
-                for prefix, slot in _HOOKS:
-                    hook = getattr(self, prefix + acc_name, None)
-                    if hook is not None:
-                        setattr(item, slot, hook)
+                reader = getattr(self, 'read_' + acc_name, None)
+                if reader is not None:
+                    item.reader = reader
                 self.params.append(item)
             else:
                 item = decl
@@ -240,14 +235,16 @@ class Module:
             value = datatype.validate(raw, param.value)
         else:
             value = datatype.validate(raw)
-        if param.checker is not None:
-            param.checker(value)
+        checker = getattr(self, 'check_' + param.name, None)
+        if checker is not None:
+            checker(value)
         return value
 
     def change(self, param, raw):
         value = self.validate(param, raw)
-        if param.writer is not None:
-            result = param.writer(value)
+        writer = getattr(self, 'write_' + param.name, None)
+        if writer is not None:
+            result = writer(value)
             if result is not None:
                 value = result
         self.set(param.name, value)

@@ -35,6 +35,11 @@ machine.adc_u16['X19'] = 65535
 adc = b.adc({'pin': 'X19'})
 check('adc scaled by vref', adc.read_uv() == 3300000 and b.adc({'pin': 'X20'}).read_uv()
       == 32768 * 3300000 // 65535)
+exact = True
+for code in list(range(0, 65536, 97)) + [65534, 65535]:
+    machine.adc_u16['X19'] = code
+    exact = exact and adc.read_uv() == code * 3300000 // 65535
+check('adc scaling exact over the whole range', exact)
 check('clock synced when the RTC year is plausible', b.clock().synced)
 later = board.Board({'rtc_valid_from': 2100})
 check('clock not synced before rtc_valid_from', not later.clock().synced)

@@ -16,6 +16,7 @@ import time
 import pytest
 import websockets
 
+import build_page
 from helpers import ROOT, SimNode, wait_for
 
 PAGE = os.path.join(ROOT, 'web', 'index.html')
@@ -65,7 +66,7 @@ def test_page_is_gzipped_small_and_self_contained(node):
     assert status == 200
     assert headers['content-encoding'] == 'gzip' and headers['connection'] == 'close'
     assert headers['content-type'].startswith('text/html')
-    assert int(headers['content-length']) == len(body) <= 16 * 1024
+    assert int(headers['content-length']) == len(body) <= build_page.LIMIT
     page = gzip.decompress(body)
     with open(PAGE, 'rb') as f:
         assert page == f.read()

@@ -14,6 +14,9 @@ PIP     := $(PY) -m pip install --quiet --disable-pip-version-check
 # fastcs-secop needs Python >= 3.12: a second small venv for its test (host_tests/test_fastcs.py)
 FASTCS_VENV  := .venv-fastcs
 FASTCS_STAMP := $(FASTCS_VENV)/.installed-$(shell cat requirements-fastcs.txt | cksum | cut -d' ' -f1)
+# the 32-bit MicroPython (the WebAssembly port, from npm) of the wasm32 tests and bench
+WASM       := tools/wasm32
+WASM_STAMP := $(WASM)/node_modules/.installed-$(shell cat $(WASM)/package-lock.json | cksum | cut -d' ' -f1)
 PY312 ?= $(firstword $(wildcard /root/.pyenv/versions/3.1[2-9]*/bin/python3) \
                      $(shell command -v python3.13 python3.12 2>/dev/null))
 
@@ -26,6 +29,16 @@ SIM_PORT ?= 10767
 setup:
 	@flock $(LOCK) sh -c "$(MAKE) --no-print-directory -q $(STAMP) || $(MAKE) --no-print-directory $(STAMP)"
 	@flock $(LOCK) sh -c "$(MAKE) --no-print-directory -q $(FASTCS_STAMP) || $(MAKE) --no-print-directory $(FASTCS_STAMP)"
+	@flock $(LOCK) sh -c "$(MAKE) --no-print-directory -q $(WASM_STAMP) || $(MAKE) --no-print-directory $(WASM_STAMP)"
+
+$(WASM_STAMP): $(WASM)/package.json $(WASM)/package-lock.json
+	@if ! command -v npm >/dev/null; then \
+		echo "setup: note: no npm on PATH: the 32-bit MicroPython (wasm32) tests are skipped"; \
+	else \
+		echo "setup: installing the 32-bit MicroPython (WebAssembly port, npm) into $(WASM)"; \
+		(cd $(WASM) && npm ci --silent --no-audit --no-fund) && \
+		rm -f $(WASM)/node_modules/.installed-* && touch $@; \
+	fi
 
 $(FASTCS_STAMP): requirements-fastcs.txt
 	@if [ -z "$(PY312)" ]; then \
@@ -80,4 +93,4 @@ typecheck: setup
 	$(PY) tools/typecheck.py
 
 clean:
-	rm -rf $(VENV) $(FASTCS_VENV) build $(LOCK)
+	rm -rf $(VENV) $(FASTCS_VENV) $(WASM)/node_modules build $(LOCK)

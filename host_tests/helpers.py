@@ -1,9 +1,12 @@
 """Shared helpers of the CPython-only host tests: paths, the simulated node
-process and the line client (both from tools/simnode.py), and heap probes."""
+process and the line client (both from tools/simnode.py), heap probes, and the
+outcomes of the shared unit tests under another runtime."""
 
 import os
 import sys
 import time
+
+import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [os.path.join(ROOT, 'tools'), ROOT]
@@ -46,3 +49,26 @@ def settled_heap(sim, probe, baseline, limit=2048, tries=10):
         conn.close()
         time.sleep(0.3)
     return value
+
+
+def unit_outcomes(output):
+    """{test name: [PASS/FAIL/SKIP, its line, the lines that followed]} from the output
+    of host_tests/run_micropython.py."""
+    outcomes, current = {}, None
+    for line in output.splitlines():
+        word, _, name = line.partition(' ')
+        if word in ('PASS', 'FAIL', 'SKIP'):
+            current = name.split(' ')[0]
+            outcomes[current] = [word, line]
+        elif current is not None:
+            outcomes[current].append(line)
+    return outcomes
+
+
+def check_unit_outcome(name, outcomes, output, runtime):
+    """Pass, skip or fail as the shared unit test ``name`` did under ``runtime``."""
+    assert name in outcomes, 'not run under %s:\n%s' % (runtime, output[-3000:])
+    outcome = outcomes[name]
+    if outcome[0] == 'SKIP':
+        pytest.skip(outcome[1])
+    assert outcome[0] == 'PASS', '\n'.join(outcome[1:])

@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from helpers import MICROPYTHON, ROOT
+from helpers import MICROPYTHON, ROOT, check_unit_outcome, unit_outcomes
 
 RUNNER = os.path.join(ROOT, 'host_tests', 'run_micropython.py')
 
@@ -26,22 +26,9 @@ def _names():
 @functools.lru_cache(maxsize=1)
 def _results():
     proc = subprocess.run([MICROPYTHON, RUNNER], capture_output=True, text=True, timeout=600)
-    results, current = {}, None
-    for line in proc.stdout.splitlines():
-        word, _, name = line.partition(' ')
-        if word in ('PASS', 'FAIL', 'SKIP'):
-            current = name.split(' ')[0]
-            results[current] = [word, line]
-        elif current is not None:
-            results[current].append(line)
-    return results, proc.stdout + proc.stderr
+    return unit_outcomes(proc.stdout), proc.stdout + proc.stderr
 
 
 @pytest.mark.parametrize('name', _names())
 def test_under_micropython(name):
-    results, output = _results()
-    assert name in results, 'not run under MicroPython:\n' + output[-3000:]
-    outcome = results[name]
-    if outcome[0] == 'SKIP':
-        pytest.skip(outcome[1])
-    assert outcome[0] == 'PASS', '\n'.join(outcome[1:])
+    check_unit_outcome(name, *_results(), 'MicroPython')

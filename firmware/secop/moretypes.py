@@ -53,8 +53,8 @@ class Blob(DataType):
         if len(value) % 4 or value.rstrip('=').strip(_BASE64) or value[-3:].count('=') != \
                 len(value) - len(value.rstrip('=')):
             raise _wrong('invalid base64')
-        try:
-            raw = binascii.a2b_base64(value)
+        try:     # bytes: a pure-Python binascii (the WebAssembly port's) takes no str
+            raw = binascii.a2b_base64(value.encode())
         except Exception:
             raise _wrong('invalid base64')
         if not self.minbytes <= len(raw) <= self.maxbytes:

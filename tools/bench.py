@@ -6,10 +6,13 @@
 Request rate against a frappy-core node (tools/frappy_node.py) and a MicroPython
 asyncio echo server (the floor); ``describe``; the smallest ``-X heapsize`` passing
 the 5-client and the Pyboard-like scenario (bisection); imports, built node, code
-size and per-request cost (tools/mpy_probe.py); boot time; heap drift.  Writes
-build/bench.json and the table build/bench.md; ``--docs`` also puts the table into
-docs/performance.md between its ``bench:begin``/``bench:end`` markers.  A failed
-measurement is a ``failed`` row; the others still run.
+size and per-request cost (tools/mpy_probe.py); the 32-bit live heap of the Pyboard
+and ESP32-like scenarios and the bytes per request kind, in the WebAssembly port
+(``wasm32``); boot time; heap drift.  Writes build/bench.json and the table
+build/bench.md; ``--docs`` also puts the table into docs/performance.md between its
+``bench:begin``/``bench:end`` markers and the board table (from ``wasm32``) into
+README.md between ``heap:begin``/``heap:end``.  A failed measurement is a ``failed``
+row; the others still run.
 """
 
 import argparse
@@ -35,6 +38,10 @@ from simnode import (MICROPYTHON, LineClient, SimNode, free_port, heap_figures, 
 
 OUT = os.path.join(ROOT, 'build')
 DOC = os.path.join(ROOT, 'docs', 'performance.md')
+README = os.path.join(ROOT, 'README.md')
+# what each scenario's board offers the heap (README's board table)
+BOARD_HEAP = {'Pyboard': ('Pyboard v1.1', 'about 98 KB'),
+              'ESP32-like': ('ESP32 without PSRAM', 'about 110 KB at start')}
 DEFAULT_HEAP, BIG_HEAP = '256k', '1m'
 HEAP_LOW_K, HEAP_HIGH_K = 64, 320        # bisection range
 READ = 'read heater:value'
@@ -337,6 +344,34 @@ def heap_rows(h, step):
                'none up to %dk: %s' % (HEAP_HIGH_K, b['trials'][0][2]))
 
 
+def wasm32_rows(w):
+    for name, scenario in w['scenarios'].items():
+        steps = scenario['steps']
+        yield ('32-bit live heap, %s scenario (%s; .mpy): %s' % (
+            name, mpy_probe.WASM32_SCENARIOS[name][-1], ' / '.join(mpy_probe.WASM32_STEPS)),
+            ' / '.join(kb(steps[step]) for step in mpy_probe.WASM32_STEPS))
+        for request, grown in scenario.get('requests', {}).items():
+            yield ('32-bit, inside the %s node: `%s`' % (name, request),
+                   '%d bytes allocated' % grown)
+
+
+def readme_table(r):
+    """README's board table: the 32-bit live heap of each scenario, and which runtime
+    measured it."""
+    w = r['wasm32']
+    lines = ['| board, scenario | heap it offers | live heap of the `.mpy` deploy: after boot / '
+             'one `describe` / a request mix |', '|---|---|---|']
+    for name, scenario in w['scenarios'].items():
+        board, offers = BOARD_HEAP[name]
+        steps = scenario['steps']
+        lines.append('| %s: %s | %s | %s |' % (
+            board, mpy_probe.WASM32_SCENARIOS[name][-1], offers,
+            ' / '.join(kb(steps[step]) for step in ('serving', 'describe', 'mix'))))
+    lines.append('| ESP32 with PSRAM | 2 MB and more | fits |')
+    return '\n'.join(lines) + '\n\nMeasured by `make bench` (`wasm32`, %s) in %s.\n' % (
+        r['machine']['date'][:10], w['runtime'])
+
+
 def rows(r):
     """(measure, result) pairs; a failed measurement is one row saying so."""
     sections = {
@@ -351,6 +386,7 @@ def rows(r):
                 us, grown)) for name, us, grown in i['requests']],
         'code': lambda c: [('code a deploy copies: %s' % path, '%d bytes in %d files' % tuple(v))
                            for path, v in c.items()],
+        'wasm32': wasm32_rows,
         'boot': lambda b: [('boot to the first `*IDN?` reply (median), ours / frappy',
                             '%.0f / %.0f ms' % (b['ours_ms'], b['frappy_ms']))],
         'drift': lambda d: [
@@ -403,6 +439,7 @@ def into_docs(text, path=DOC, name='bench'):
 def measure(plan, only, log):
     steps = (('inside', lambda w: mpy_probe.inside(w, DEFAULT_HEAP)),
              ('code', mpy_probe.code_size),
+             ('wasm32', mpy_probe.wasm32_heap),
              ('network', lambda w: network(plan, w, log)),
              ('heap', lambda w: heap(plan, w, log)),
              ('boot', lambda w: boot(plan, w)),
@@ -424,10 +461,11 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--quick', action='store_true',
                         help='smoke run: fewer requests, coarse bisection (a few minutes)')
-    parser.add_argument('--only', help='comma-separated: inside, code, network, heap, boot, '
-                        'drift (default: all)')
+    parser.add_argument('--only', help='comma-separated: inside, code, wasm32, network, heap, '
+                        'boot, drift (default: all)')
     parser.add_argument('--docs', action='store_true',
-                        help='also put the table into docs/performance.md (between markers)')
+                        help='also put the table into docs/performance.md and the board table '
+                        'into README.md (between markers)')
     args = parser.parse_args(argv)
     started = time.monotonic()
 
@@ -441,10 +479,14 @@ def main(argv=None):
         with open(os.path.join(OUT, name), 'w') as f:
             f.write(content)
     print(text, end='')
+    written = ['build/bench.json', 'build/bench.md']
     if args.docs:
         into_docs(text)
-    log('wrote build/bench.json, build/bench.md' + (' and docs/performance.md' if args.docs
-                                                    else ''))
+        written.append('docs/performance.md')
+        if 'error' not in results.get('wasm32', {'error': 'not run'}):
+            into_docs(readme_table(results), README, 'heap')
+            written.append('README.md')
+    log('wrote ' + ', '.join(written))
     return 0
 
 

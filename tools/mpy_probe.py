@@ -4,21 +4,51 @@
 firmware and of building the node from boards/sim's config, the qstr pool, and per
 request the best time of 1000 ``Node.handle`` calls and the bytes of one (GC off).
 ``code_size``: bytes and files a deploy copies per tree.
+``wasm32``: the 32-bit live heap (tools/wasm32.py, steps in tools/wasm32_heap.py) of
+the .mpy deploy layout at each step of two scenarios, and the bytes each request
+kind allocates there (GC off).
 """
 
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 
 import build_mpy
+import wasm32
 from simnode import MICROPYTHON, ROOT
 
 sys.path.insert(0, ROOT)
 import boards  # noqa: E402
 
 SIM_CONFIG = os.path.join(ROOT, 'boards', 'sim', 'config.json')
+PYBOARD_CONFIG = os.path.join(ROOT, 'boards', 'pyboard', 'config.json')
+FAKES = os.path.join(ROOT, 'host_tests', 'board_fakes')
+WASM32_STEPS = ('import', 'built', 'serving', 'describe', 'mix')
+# the request mix of both scenarios (line, reply prefix); the sim's tutorial loop adds two
+MIX = (('read heater:value', 'reply heater:value '),
+       ('read outside:value', 'reply outside:value '),
+       ('check heater:target 30', 'checked heater:target [30.0,'),
+       ('change heater:target 30', 'changed heater:target [30.0,'),
+       ('ping s', 'pong s '),
+       ('do heater:stop', 'done heater:stop '))
+TUTORIAL_MIX = (('change heater:_maxheaterpower 50', 'changed heater:_maxheaterpower [50.0,'),
+                ('do heater:_examplecommand {"a":2.5,"b":4}', 'done heater:_examplecommand [10.0,'))
+# the request kinds whose allocations are measured (on the ESP32-like node)
+REQUESTS = (('read heater:value', 'reply '), ('read outside:value', 'reply '),
+            ('change heater:_maxheaterpower 40', 'changed '), ('ping', 'pong '),
+            ('do heater:_examplecommand {"a":2.5,"b":4}', 'done '))
+# name: board folder, config, TCP clients, WebSocket clients, built-in modules faked, what
+WASM32_SCENARIOS = {
+    'Pyboard': ('pyboard', PYBOARD_CONFIG, 0, 0, ('machine', 'pyb'),
+                'the shipped Pyboard config on boards/pyboard, serial only'),
+    'ESP32-like': ('sim', SIM_CONFIG, 4, 1, ('socket',), 'the sim config with serial on: '
+                   '4 TCP clients, serial, 1 WebSocket client, discovery'),
+}
+# the port has no socket module; transport.discovery only imports it before it opens one
+SOCKET_STANDIN = '"""socket for the heap probe: the WebAssembly port has none."""\n'
 
 PROBE = '''
 import gc, json, sys, time, micropython
@@ -89,3 +119,61 @@ def code_size(workdir):
             files = [f for f in files if os.path.basename(f) in deployed]
         sizes[path] = [sum(os.path.getsize(f) for f in files), len(files)]
     return sizes
+
+
+def wasm32_scenario(workdir, name, rounds=3):
+    """{'steps': {step: live heap in bytes}} of one scenario, without the runtime's own
+    heap and the fakes' (``runtime``, ``fakes``), and for the ESP32-like one
+    ``requests``: {request: bytes it allocates}."""
+    board, config_path, tcp_clients, websockets, fakes, _ = WASM32_SCENARIOS[name]
+    code = [build_mpy.build(os.path.join(ROOT, path), os.path.join(workdir, 'mpy', path))
+            for path in ('firmware', 'boards/' + board)]
+    run = os.path.join(workdir, 'wasm32-' + board)
+    os.makedirs(run, exist_ok=True)
+    shutil.copy(os.path.join(ROOT, 'tools', 'wasm32_heap.py'), run)
+    with open(os.path.join(run, 'socket.py'), 'w') as f:
+        f.write(SOCKET_STANDIN)
+    with open(config_path) as f:
+        config = json.load(f)
+    config['serial']['enabled'] = True      # the ESP32 scenario's serial client
+    with open(os.path.join(run, 'config.json'), 'w') as f:
+        json.dump(config, f)
+    trees = [(run, '/run'), (code[0], '/firmware'), (code[1], '/board'), (FAKES, '/fakes')]
+    mix = MIX + (TUTORIAL_MIX if board == 'sim' else ())
+    work = ['import wasm32_heap as probe', 'probe.load_fakes(%r)' % (fakes,),
+            'probe.load_firmware()', "probe.boot('/run/config.json')",
+            'probe.serve(%d, %d)' % (tcp_clients, websockets), 'probe.describe()',
+            'probe.mix(%r, %d)' % (mix, rounds)]
+    steps = []
+    for code_line, label in zip(work, ('runtime', 'fakes') + WASM32_STEPS):
+        steps += [code_line, 'probe.mark(%r)' % label]
+    if board == 'sim':
+        steps.append('probe.allocations(%r)' % (REQUESTS,))
+    outputs = wasm32.run(steps, trees, ['/run', '/board', '/firmware', '/fakes'])
+    mem, requests = {}, {}
+    for line in '\n'.join(outputs).splitlines():
+        if line.startswith('MEM '):
+            mem[line.split()[1]] = int(line.split()[2])
+        elif line.startswith('REQ '):
+            request, grown = json.loads(line[4:])
+            requests[request] = grown
+    result = {'runtime': mem['runtime'], 'fakes': mem['fakes'] - mem['runtime'],
+              'steps': {step: mem[step] - mem['fakes'] for step in WASM32_STEPS}}
+    if requests:
+        result['requests'] = requests
+    return result
+
+
+def wasm32_heap(workdir, runs=2):
+    """Both scenarios in the 32-bit MicroPython (WebAssembly port), each step's least
+    figure of ``runs`` runs (see ``wasm32_scenario``): the collector is conservative, and
+    in some runs a word that looks like a pointer kept 2.4 KB of garbage alive."""
+    scenarios = {}
+    for name in WASM32_SCENARIOS:
+        results = [wasm32_scenario(workdir, name) for _ in range(runs)]
+        scenarios[name] = best = results[0]
+        for result in results[1:]:
+            for step, size in result['steps'].items():
+                best['steps'][step] = min(best['steps'][step], size)
+    return {'runtime': 'MicroPython %s, WebAssembly port (32-bit)' % wasm32.version(),
+            'scenarios': scenarios}

@@ -30,6 +30,7 @@ module("builder.py", base_path="firmware", opt=3)
 module("settings.py", base_path="firmware", opt=3)
 module("registry.py", base_path="firmware", opt=3)
 module("boardbase.py", base_path="firmware", opt=3)
+module("spibus.py", base_path="firmware", opt=3)
 # the board's modules, as its declaration lists them (paths here are relative to
 # this file: the manifest tool runs it from its own folder)
 declaration = {}

@@ -22,7 +22,7 @@ board it cost more heap than the node's own modules (11.6 KB of .mpy, a
 """
 
 import registry
-from control import sensorconfig
+from control import chipconfig, sensorconfig
 
 try:
     from boards.checkbase import (adc_pin, check_pins, claim_pin, flag, identifier, is_number,
@@ -47,7 +47,7 @@ _SECTION_KEYS = {
     'access': ('read_only', 'allow', 'writers'),
 }
 _MODULE_KEYS = ('name', 'class', 'description', 'group', 'visibility', 'meaning', 'implementor')
-_SENSOR_KEYS = ('adc', 'sensor', 'samples')
+_SENSOR_KEYS = ('adc', 'spi', 'sensor', 'samples')
 _CLASS_KEYS = {
     'temperature': _SENSOR_KEYS,
     'loop': _SENSOR_KEYS + ('heater', 't_min', 't_max', 'overtemp', 'pid', 'period', 'tolerance',
@@ -97,6 +97,7 @@ class _Context:
         self.module = None      # index of the module being checked
         self.pins = []          # (pin, user, label, module index) for the double-use check
         self.loops = []         # (index, config) of the loop modules, for the watchdog check
+        self.spi_buses = {}     # bus -> (pins, SPI mode, chip) of its first chip (spicheck)
         board_cfg = config.get('board', {})
         self.board_cfg = board_cfg if type(board_cfg) is dict else {}
         net = self.board_cfg.get('network', {})
@@ -258,23 +259,43 @@ def _check_modules(ctx):
 
 
 def _check_sensor(ctx, where, cfg):
-    """Checks adc and sensor; returns the sensor (with t_min/t_max) or None."""
+    """Checks adc (or a chip's spi) and sensor; returns the sensor (with t_min/t_max) or None."""
+    sensor_cfg = cfg.get('sensor')
+    chip = type(sensor_cfg) is dict and sensor_cfg.get('type') in chipconfig.CHIPS
     adc = cfg.get('adc')
-    if type(adc) is not dict:
+    if chip:
+        for key in ('adc', 'samples'):
+            if key in cfg:
+                ctx.add('%s: %s is for a sensor on an ADC; a %s is read over SPI (spi)'
+                        % (where, key, sensor_cfg['type']))
+        if type(cfg.get('spi')) is not dict:
+            ctx.add('%s: missing spi (the bus and chip select of the %s)'
+                    % (where, sensor_cfg['type']))
+    elif 'spi' in cfg:
+        ctx.add('%s: spi is for a converter chip (sensor type %s)'
+                % (where, ', '.join(chipconfig.CHIPS)))
+    elif type(adc) is not dict:
         ctx.add('%s: missing adc (the input the sensor is wired to)' % where)
     else:
         adc_pin(ctx, where + '.adc', adc)
     number(ctx, where, cfg, 'samples', 1, 256, integer=True)
-    sensor_cfg = cfg.get('sensor')
     if type(sensor_cfg) is not dict:
         ctx.add('%s: missing sensor (type and constants of the temperature sensor)' % where)
         return None
     vref = ctx.board_cfg.get('vref_uv', 3300000)
     try:
-        return sensorconfig.from_config(sensor_cfg, vref if is_number(vref) and vref > 0 else 3300000)
+        sensor = sensorconfig.from_config(sensor_cfg, vref if is_number(vref) and vref > 0
+                                          else 3300000)
     except (ValueError, TypeError, KeyError) as exc:
         ctx.add('%s.sensor: %s' % (where, exc))
         return None
+    if chip and type(cfg.get('spi')) is dict:
+        try:
+            from boards import spicheck         # CPython: boards/ is a package
+        except ImportError:
+            import spicheck                     # MicroPython: boards/ itself is on the path
+        spicheck.check(ctx, where, cfg['spi'], sensor)
+    return sensor
 
 
 def _check_sensor_safety(ctx, where, cfg, sensor, kind):

@@ -53,14 +53,6 @@ class App:
                 props[key] = cfg[key]
         return cfg['name'], cfg.get('description', cfg['name']), props
 
-    def thermometer(self, cfg):
-        from control.sensorconfig import from_config    # forgotten by the builder
-        from modules.temperature import Thermometer
-        board = self.board
-        sensor = from_config(cfg['sensor'], board.vref_uv)
-        return Thermometer(board.adc(cfg['adc']), sensor, cfg.get('samples', 16),
-                           board.adc_window(cfg['adc']))
-
     @staticmethod
     def find(modules, name):
         for module in modules:

@@ -1,7 +1,8 @@
 """What every board shares: the one base of ``boards/<name>/board.py``.
 
 A board subclasses ``BoardBase`` and supplies its hardware (``adc``,
-``adc_window``, ``pwm``, ``open_serial``) and whatever else differs.  The
+``adc_window``, ``pwm``, ``open_serial``) and whatever else differs; the SPI
+of converter chips (``spi``) is machine.SPI on every real board.  The
 defaults here: settings from the config's ``board`` section, the board's tick
 counter as the node's clock, heater outputs off through every PWM made and
 every safe pin, the machine watchdog and reset cause, no serial presence, no
@@ -58,6 +59,11 @@ class BoardBase:
             from machine import Pin
             for pin in self.safe_pins:
                 Pin(pin, Pin.OUT, value=0)
+
+    def spi(self, cfg, phase):
+        """(SPI bus, chip-select pin) of the converter chip of module entry ``cfg``."""
+        from spibus import open_spi
+        return open_spi(cfg, phase)
 
     def serial_presence(self, cfg):
         """A bare UART cannot see its client come and go."""

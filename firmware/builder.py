@@ -61,6 +61,7 @@ def build(app, problems, broken):
     if broken:
         modules.append(ConfigError('config', app.clock, broken))
     forget('control.sensorconfig')
+    forget('control.chipconfig')
     forget('modules.loopparams')
     config['modules'] = ()      # each module took what it needs from its entry
     node_cfg = config.get('node', {})

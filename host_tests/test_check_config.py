@@ -414,3 +414,102 @@ def test_a_heater_board_without_a_watchdog_setting_is_refused():
     assert_reports(problems('pyboard', lambda c: c.pop('watchdog_ms')), 'watchdog_ms missing')
     assert not any('watchdog' in p for p in problems('pyboard', lambda c: c.update(watchdog_ms=0)))
     assert not any('watchdog' in p for p in problems('sim', lambda c: c.pop('watchdog_ms', 0)))
+
+
+# --- converter chips on SPI (boards/spicheck.py) ------------------------------------
+
+RTD_CHIP = {'type': 'max31865', 't_min': -50, 't_max': 400}
+ESP32_SPI = {'bus': 2, 'sck': 18, 'mosi': 23, 'miso': 19, 'cs': 5}
+
+
+def on_chip(spi, sensor=RTD_CHIP, module=None):
+    """A change that reads a module (the loop unless named) through a chip on ``spi``."""
+    def change(config):
+        target = loop(config) if module is None else next(
+            m for m in config['modules'] if m['name'] == module)
+        target.pop('adc')
+        target.pop('samples', None)
+        target['sensor'] = dict(sensor)
+        target['spi'] = dict(spi)
+    return change
+
+
+def both(*changes):
+    def change(config):
+        for one in changes:
+            one(config)
+    return change
+
+
+def esp32_problems(change):
+    def placed(config):
+        config['board']['network']['ssid'] = 'LAB-WIFI'
+        change(config)
+    return problems('esp32', placed)
+
+
+@pytest.mark.parametrize('chip', ['max31865', 'max31855', 'max31856'])
+def test_the_simulated_chip_configs_pass(chip):
+    with open(os.path.join(ROOT, 'boards', 'sim', 'config-%s.json' % chip)) as f:
+        assert configcheck.check(json.load(f), 'sim', SECRETS) == []
+
+
+def test_a_chip_on_the_esp32_passes_with_its_bus_pins_and_chip_select():
+    assert esp32_problems(on_chip(ESP32_SPI)) == []
+    # two chips of one SPI mode share a bus, each with its own chip select
+    assert esp32_problems(both(on_chip(ESP32_SPI), on_chip(
+        dict(ESP32_SPI, cs=4), {'type': 'max31856'}, 'outside'))) == []
+
+
+def test_chip_pins_on_the_esp32():
+    assert_reports(esp32_problems(on_chip({'bus': 1, 'cs': 4})),
+                   'spi: bus 1 needs its pins: sck, mosi and miso')
+    assert_reports(esp32_problems(on_chip(dict(ESP32_SPI, cs=6))), 'spi.cs: pin 6 drives the SPI flash')
+    assert_reports(esp32_problems(on_chip(dict(ESP32_SPI, cs=34))), 'spi.cs: pin 34 is an input only')
+    assert_reports(esp32_problems(on_chip(dict(ESP32_SPI, mosi=35))), 'spi.mosi: pin 35 is an input only')
+    assert esp32_problems(on_chip(dict(ESP32_SPI, miso=39))) == []      # an input is fine there
+    assert_reports(esp32_problems(on_chip(dict(ESP32_SPI, cs=25))), 'pin 25 is used twice')
+    assert_reports(esp32_problems(on_chip(dict(ESP32_SPI, sck=34))), 'pin 34 is used twice')
+    assert_reports(esp32_problems(on_chip(dict(ESP32_SPI, bus=3))), 'spi: bus must be one of 1, 2')
+    assert_reports(esp32_problems(on_chip(dict(ESP32_SPI, baudrate=10000000))),
+                   'baudrate 10000000 out of range')
+    assert_reports(esp32_problems(on_chip(dict(ESP32_SPI, speed=1))), "unknown key 'speed'")
+
+
+def test_chips_on_one_bus_share_its_pins_and_its_spi_mode():
+    found = esp32_problems(both(on_chip(ESP32_SPI), on_chip(
+        dict(ESP32_SPI, cs=4), {'type': 'max31855'}, 'outside')))
+    assert_reports(found, 'the MAX31865 speaks SPI mode 1 and the MAX31855 on bus 2 mode 0')
+    found = esp32_problems(both(on_chip(ESP32_SPI), on_chip(
+        dict(ESP32_SPI, cs=4, sck=14), {'type': 'max31856'}, 'outside')))
+    assert_reports(found, 'bus 2 is already on pins 14, 23, 19')
+
+
+def test_a_chip_takes_spi_and_an_adc_sensor_adc():
+    def with_adc(config):
+        loop(config)['adc'] = {'pin': 35}
+    assert_reports(esp32_problems(both(on_chip(ESP32_SPI), with_adc)),
+                   'adc is for a sensor on an ADC; a max31865 is read over SPI')
+
+    def ntc_with_spi(config):
+        loop(config)['spi'] = dict(ESP32_SPI)
+    assert_reports(esp32_problems(ntc_with_spi), 'spi is for a converter chip')
+
+    def no_spi(config):
+        on_chip(ESP32_SPI)(config)
+        del loop(config)['spi']
+    assert_reports(esp32_problems(no_spi), 'missing spi (the bus and chip select of the max31865)')
+
+
+def test_pyboard_spi_pins_are_fixed():
+    assert problems('pyboard', on_chip({'bus': 1, 'cs': 'X5'})) == []
+    assert_reports(problems('pyboard', on_chip({'bus': 1, 'cs': 'X5', 'sck': 'X6'})),
+                   'spi: sck of bus 1 is fixed on the Pyboard (X6); remove it')
+    assert_reports(problems('pyboard', on_chip({'bus': 2, 'cs': 'Y7'})), 'pin Y7 is used twice')
+
+
+def test_chip_settings_come_from_the_firmware():
+    assert_reports(problems('sim', on_chip({'channel': 'block'}, {'type': 'max31865', 'wires': 5})),
+                   "sensor: sensor type 'max31865': 'wires' must be one of 2, 3, 4")
+    assert_reports(problems('sim', on_chip({'channel': 'cellar'})),
+                   'spi: channel must be one of ambient, block')

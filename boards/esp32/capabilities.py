@@ -33,6 +33,12 @@ PWM_FREQ_MAX = 40000            # Hz, LEDC at 10-bit resolution and above
 TIMERS = None                   # LEDC: any output pin, no timer to choose
 RESERVED_TIMERS = {}
 
+# SPI buses of the converter chips (bus id -> fixed (sck, mosi, miso), or None:
+# the config names them): HSPI and VSPI reach any GPIO through the matrix
+# (VSPI's own pins are 18, 23, 19).  A chip select is any digital output.
+SPI_BUSES = {1: None, 2: None}
+GPIO_OUTPUTS = OUTPUT_PINS + (5,)      # GPIO 5 (VSPI's CS) must be high at boot, as a CS idles
+
 # Serial line: UART ids the node may use; pins come from the config (tx, rx).
 UARTS = {1: None, 2: None}      # UART0 is the REPL
 CONSOLE = 0                     # the UART of the REPL: nothing of the node's may print there

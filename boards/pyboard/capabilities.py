@@ -38,6 +38,12 @@ INPUT_ONLY_PINS = ()
 PIN_NOTES = ()
 PWM_FREQ_MAX = 40000
 
+# SPI buses of the converter chips: each one's fixed (sck, mosi, miso); a chip
+# select is any digital output of the header (X5 and Y5 are the buses' NSS).
+SPI_BUSES = {1: ('X6', 'X8', 'X7'), 2: ('Y6', 'Y8', 'Y7')}
+GPIO_OUTPUTS = tuple('X%d' % n for n in range(1, 13)) + tuple('X%d' % n for n in range(17, 23)) \
+    + tuple('Y%d' % n for n in range(1, 13))
+
 # Serial line: each UART's fixed (TX, RX) pins; 'vcp' is the USB virtual port.
 UARTS = {1: ('X9', 'X10'), 2: ('X3', 'X4'), 3: ('Y9', 'Y10'), 4: ('X1', 'X2'),
          6: ('Y1', 'Y2'), 'vcp': ()}

@@ -28,7 +28,8 @@ scale) and ``adc_ceiling_uv`` (where an ESP32-like ADC clips, used by the
 command, read from them on every read; ``_fault_since`` and ``_power_since``
 are the simulated times (s since boot) of the last fault injection and of the
 last change of that power, so tests measure reaction times in simulated time.
-``sim:_fault`` injects: an open or shorted sensor, a heater stuck on, an ADC
+Converter chips on SPI are register-level models (``chips.py``) on the same
+plant.  ``sim:_fault`` injects: an open or shorted sensor, a heater stuck on, an ADC
 error, a stalled control step (every loop's ``step`` does nothing while the
 rest keeps serving), and an open sensor on an ADC that saturates at
 ``adc_ceiling_uv`` (it reads a plausible temperature but for the window).
@@ -36,6 +37,7 @@ rest keeps serving), and an open sensor on an ADC that saturates at
 
 import asyncio
 import time
+from micropython import const
 
 from boardbase import BoardBase
 from control.ntc import NTCBeta
@@ -44,13 +46,13 @@ from secop.clock import Clock
 from secop.datatypes import Double, Enum
 from secop.module import IDLE, WARN, Parameter, Readable, declare
 
-_ADC_BITS = 12
-_TICKS_PERIOD = 1 << 30
-_LATE_MS = 10               # real ms a scheduled wake may be late and still be board time
+_ADC_BITS = const(12)
+_TICKS_PERIOD = 1 << 30        # not const: above a 32-bit runtime's small ints
+_LATE_MS = const(10)              # real ms a scheduled wake may be late and still be board time
 FAULTS = (('none', 0), ('sensor_open', 1), ('sensor_short', 2), ('heater_stuck_on', 3),
           ('adc_error', 4), ('control_stall', 5), ('adc_saturation', 6))
-_STALL = 5
-_SATURATION = 6
+_STALL = const(5)
+_SATURATION = const(6)
 CONSOLE = None              # as capabilities.py: the output goes to tools/sim.py
 
 
@@ -149,6 +151,11 @@ class Board(BoardBase):
     def adc(self, cfg):
         return SimADC(self, cfg.get('channel', 'block'), self.vref_uv,
                       cfg.get('r_fixed', 10000), cfg.get('r25', 10000), cfg.get('beta', 3950))
+
+    def spi(self, cfg, phase):
+        """A register-level model of the module's converter chip (chips.py)."""
+        from chips import open_spi
+        return open_spi(self, cfg, phase)
 
     def pwm(self, cfg):
         pwm = SimPWM(self, cfg.get('freq', 10))

@@ -9,8 +9,9 @@ the PWM says; sensor faults are applied by the simulated ADC.
 
 import math
 import random
+from micropython import const
 
-_HISTORY = 64
+_HISTORY = const(64)
 
 
 class ThermalPlant:

@@ -1,4 +1,5 @@
-"""A sensor from its config entry (``from_config``), used while the node is built.
+"""A sensor from its config entry (``from_config``) and a module's thermometer
+(``thermometer``), used while the node is built.
 
 The builder forgets this module once the node is built (``app.forget``), so
 the config keys, defaults and their error texts do not stay in the heap;
@@ -42,6 +43,23 @@ def _divider(cfg, vref_uv):
     return Divider(vref_uv, _number(cfg, 'r_fixed'), on_top, _number(cfg, 'margin_uv', None))
 
 
+def thermometer(board, clock, cfg):
+    """The thermometer of a module's config entry: the sensor on its ADC input
+    (``adc``), or a converter chip on the board's SPI (``spi``)."""
+    if _chip(cfg['sensor']):
+        from control.chipconfig import thermometer
+        return thermometer(board, clock, cfg)
+    from modules.temperature import Thermometer
+    return Thermometer(board.adc(cfg['adc']), from_config(cfg['sensor'], board.vref_uv),
+                       cfg.get('samples', 16), board.adc_window(cfg['adc']))
+
+
+def _chip(cfg):
+    """A converter chip's type (control/chipconfig.py reads its settings)."""
+    kind = cfg.get('type')
+    return type(kind) is str and kind[:6] == 'max318'
+
+
 def from_config(cfg, vref_uv):
     """A ResistiveSensor or LinearSensor from a config dict; ValueError if it is wrong.
 
@@ -56,6 +74,13 @@ def from_config(cfg, vref_uv):
     * ``curve``: ``file``, a Lake Shore ``.340`` calibration (control/curve.py);
       ohm formats take ``r_fixed`` or ``current_ua`` like pt100, volt formats
       optional ``gain`` and ``offset_uv``; the range defaults to the curve's
+    * ``max31865`` (RTD converter): optional ``r0`` (100: PT100, or 1000),
+      ``r_ref`` (430, 4300 for a PT1000), ``wires`` (2, 3, 4: 4), ``mains`` (50, 60: 50)
+    * ``max31855`` (type K thermocouple converter)
+    * ``max31856`` (thermocouple converter): optional ``tc_type`` ('K'; B, E, J, N,
+      R, S, T), ``mains`` (50)
+
+    A chip is returned not yet connected to its bus (``thermometer`` does that).
 
     Divider types take optional ``sensor_on_top`` (false); all resistive
     types ``margin_uv`` (0.5 % of vref), all types ``t_min`` and ``t_max``.
@@ -65,6 +90,9 @@ def from_config(cfg, vref_uv):
         raise ValueError("sensor config: missing key 'type'")
     if kind == 'curve':
         return _curve(cfg, vref_uv)
+    if _chip(cfg):
+        from control.chipconfig import from_config as chip
+        return chip(cfg)
     if kind not in _RANGES:
         raise ValueError('sensor config: unknown type %r' % (kind,))
     low, high = _RANGES[kind]
@@ -114,3 +142,4 @@ def _curve(cfg, vref_uv):
             front = curve.Amplified(amplifier)
     return ResistiveSensor(front, model, _number(cfg, 't_min', model.t_min),
                            _number(cfg, 't_max', model.t_max))
+

@@ -25,13 +25,17 @@ board pays heap only for the sensors it has.
 
 Units: microvolts (ints from the ADC; floats work too), ohms, degC.  The
 parts are plain objects, so each can be used on its own (``RTD().temperature(r)``).
-``average(read, n)`` smooths raw readings.
+``average(read, n)`` smooths raw readings.  Converter chips on SPI (MAX31865,
+MAX31855, MAX31856) are sensor types too: see control/spichip.py.
 """
 
 class SensorFault(Exception):
     """A reading that is not a temperature; ``kind`` is 'open', 'short', 'range'
     or, from the thermometer, 'window' (outside the ADC's usable input) and 'adc'
-    (the ADC failed).  ``above``: a 'range' reading above the top of the range."""
+    (the ADC failed).  ``above``: a 'range' reading above the top of the range.
+    ``error``: the SECoP error a converter chip's fault reads as (control/spichip.py)."""
+
+    error = None
 
     def __init__(self, kind, detail='', above=False):
         super().__init__('%s: %s' % (kind, detail) if detail else kind)

@@ -26,13 +26,14 @@ def build(app, cfg, built, cls=None):
     """The config class ``loop`` (see registry): its heater behind an interlock.
     ``cls``: a subclass of TemperatureLoop to build instead (boards/sim/tutorial.py)."""
     from control.interlock import Interlock
+    from control.sensorconfig import thermometer    # forgotten by the builder
     name, description, props = app.common(cfg)
     heater = cfg['heater']
     interlock = Interlock(app.board.pwm(heater), heater['rated_power'],
                           int(cfg.get('period', 1.0) * 1000), app.clock)
     gains = cfg.get('pid', (30.0, 0.5, 60.0))
     loop = (cls or TemperatureLoop)(
-        name, description, app.clock, app.thermometer(cfg), interlock,
+        name, description, app.clock, thermometer(app.board, app.clock, cfg), interlock,
         t_min=cfg.get('t_min', -50.0), t_max=cfg.get('t_max', 200.0),
         overtemp=cfg.get('overtemp'), gains=(gains[0], gains[1], gains[2]),
         tolerance=cfg.get('tolerance', 0.1), window=cfg.get('window', 30.0),
@@ -51,9 +52,12 @@ class TemperatureLoop(Drivable):
                  window=30.0, timeout=900.0, ramp=0.0, i_band=0.0, **props):
         from modules.loopparams import accessibles      # the builder forgets it
         rated = interlock.rated_power
-        self.accessibles = accessibles(self.EXTRA, rated, interlock.period_ms, t_min, t_max,
+        extra = thermometer.EXTRA
+        self.accessibles = accessibles(self.EXTRA + extra, rated, interlock.period_ms, t_min, t_max,
                                        gains, tolerance, window, timeout, ramp)
         Drivable.__init__(self, name, description, clock, **props)
+        if extra:
+            thermometer.attach(self)
         self.thermometer = thermometer
         self.interlock = interlock
         self.period_ms = interlock.period_ms

@@ -1,4 +1,5 @@
-"""Readable temperature from an ADC channel through a sensor conversion.
+"""Readable temperature from an ADC channel through a sensor conversion (or from
+a converter chip on SPI, control/spichip.py, which measures the same way).
 
 ``Thermometer.measure()`` gives degC or raises ``SensorFault``: for the
 sensor's own faults (open, short, out of range), for a reading outside the
@@ -17,12 +18,16 @@ DEGC = '\u00b0C'
 
 def build(app, cfg, built):
     """The config class ``temperature`` (see registry)."""
+    from control.sensorconfig import thermometer    # forgotten by the builder
     name, description, props = app.common(cfg)
-    return TemperatureSensor(name, description, app.clock, app.thermometer(cfg), **props)
+    return TemperatureSensor(name, description, app.clock,
+                             thermometer(app.board, app.clock, cfg), **props)
 
 
 def fault_error(fault):
-    """The SECoP error for a sensor fault."""
+    """The SECoP error for a sensor fault (a converter chip's says what the chip reported)."""
+    if fault.error is not None:
+        return fault.error
     kind = fault.kind
     if kind == 'range':
         return SECoPError('OutOfRange', 'sensor reading %s the calibration range' % (
@@ -36,7 +41,11 @@ def fault_error(fault):
 
 
 class Thermometer:
-    """ADC channel + conversion + oversampling + the ADC's usable window (uV)."""
+    """ADC channel + conversion + oversampling + the ADC's usable window (uV).
+    ``EXTRA``: parameters a thermometer adds to its module (a converter chip's cold
+    junction, control/spichip.py), which then ``attach``es it to publish them."""
+
+    EXTRA = ()
 
     def __init__(self, adc, sensor, samples=16, window_uv=None):
         self.adc = adc
@@ -66,7 +75,12 @@ class TemperatureSensor(Readable):
     )
 
     def __init__(self, name, description, clock, thermometer, **props):
+        extra = thermometer.EXTRA
+        if extra:
+            self.accessibles = declare(self.accessibles, *extra)
         Readable.__init__(self, name, description, clock, **props)
+        if extra:
+            thermometer.attach(self)
         self.thermometer = thermometer
         self.poll()
 

@@ -16,6 +16,8 @@ PERIOD_MS = 500
 
 
 class ScriptedThermometer:
+    EXTRA = ()          # no parameters of its own (a thermocouple chip's cold junction)
+
     def __init__(self, temp=22.0):
         self.temp = temp
         self.fault = None

@@ -5,8 +5,8 @@ Each behaviour is driven through the page's DOM contract: ``data-value`` (shown
 values), ``data-param`` with ``data-member`` (inputs, a struct's members),
 ``data-command``, ``data-status``, ``data-show-expert`` (the expert switch),
 ``data-window`` and ``data-export`` (history) and ``data-stale`` (what is not
-live).  The first test saves screenshots in build/ (and docs/web_page.png for
-the README when the variable UPDATE_README_SCREENSHOT is set) and the figures
+live).  The first test saves screenshots in build/ (and docs/web_page.png and
+web_page_phone.png for the README when the variable UPDATE_README_SCREENSHOT is set) and the figures
 the closing note asks for in build/web_measurements.json: heap taken by the web
 path while the browser is connected, describe-to-first-plot time, page size.
 """
@@ -239,6 +239,8 @@ def test_page_shows_the_node_and_drives_the_heater(browser, node):
     assert browser.execute_script(
         'return document.documentElement.scrollWidth <= window.innerWidth + 1')
     browser.save_screenshot(os.path.join(BUILD, 'web_page_phone.png'))
+    if os.environ.get('UPDATE_README_SCREENSHOT'):
+        browser.save_screenshot(os.path.join(ROOT, 'docs', 'web_page_phone.png'))
     browser.execute_script('document.querySelector(\'[data-value="heater:ctrlpars"]\')'
                            '.scrollIntoView()')
     browser.save_screenshot(os.path.join(BUILD, 'web_page_phone_expert.png'))

@@ -197,7 +197,7 @@ def _check_secrets(ctx, ap_on):
     secrets = ctx.secrets
     if secrets is None:
         return
-    hint = ' in secrets.json (copy boards/esp32/secrets.example.json to secrets.json)'
+    hint = ' in secrets.json (copy boards/%s/secrets.example.json to secrets.json)' % ctx.board
     if type(secrets.get('wifi_password')) is not str:
         ctx.add('Wi-Fi is enabled but wifi_password is missing' + hint)
     if ap_on:
@@ -355,7 +355,8 @@ def _check_heater_output(ctx, where, heater):
     if not is_number(power) or power <= 0:  # pyright: ignore[reportOptionalOperand]
         ctx.add('%s: rated_power must be the heater power in W (> 0), not %r' % (where, power))
     no_pins = ctx.caps.OUTPUT_PINS is None
-    number(ctx, where, heater, 'freq', 1, ctx.caps.PWM_FREQ_MAX, required=not no_pins)
+    number(ctx, where, heater, 'freq', ctx.caps.PWM_FREQ_MIN, ctx.caps.PWM_FREQ_MAX,
+           required=not no_pins)
     if no_pins:
         return
     pin = claim_pin(ctx, where, heater)

@@ -6,8 +6,8 @@ configcheck calls it for every module whose sensor is a chip).
 The simulator's chips read a named plant channel (``spi.channel``).  On a board
 a chip names its ``bus`` (one the board declares in ``SPI_BUSES``) and its chip
 select ``cs`` (a digital output of its own); the bus pins come from the board
-where they are fixed, else from the config (``sck``, ``mosi``: outputs, ``miso``:
-any input).  Chips on one bus share its pins and must speak its SPI mode (the
+where they are fixed, else from the config, among the board's choices for that
+bus, or (``sck``, ``mosi``: outputs, ``miso``: any input) any capable pin.  Chips on one bus share its pins and must speak its SPI mode (the
 bus is set up once, for the first); a chip select or bus pin used for anything
 else is a pin used twice.  ``baudrate`` at most 5 MHz (all three chips).
 """
@@ -36,23 +36,9 @@ def check(ctx, where, spi, chip):
         ctx.add('%s: bus must be one of %s, not %r' % (where, listing(caps.SPI_BUSES), bus))
         return
     _chip_select(ctx, where, spi)
-    fixed = caps.SPI_BUSES[bus]
-    if fixed is not None:
-        for key in _PINS:
-            if key in spi:
-                ctx.add('%s: %s of bus %s is fixed on %s (%s); remove it'
-                        % (where, key, bus, caps.TITLE, fixed[_PINS.index(key)]))
-        pins = fixed
-    else:
-        pins = tuple(spi.get(key) for key in _PINS)
-        if None in pins:
-            ctx.add('%s: bus %s needs its pins: sck, mosi and miso' % (where, bus))
-            return
-        for key, pin in zip(_PINS, pins):
-            if key != 'miso':
-                output_pin(ctx, '%s.%s' % (where, key), pin)
-            elif pin not in caps.OUTPUT_PINS and pin not in caps.INPUT_ONLY_PINS:
-                ctx.add('%s.miso: pin %r cannot be an input' % (where, pin))
+    pins = _bus_pins(ctx, where, spi, bus)
+    if pins is None:
+        return
     first = ctx.spi_buses.get(bus)
     if first is None:
         ctx.spi_buses[bus] = (pins, chip.PHASE, chip.NAME)
@@ -65,6 +51,38 @@ def check(ctx, where, spi, chip):
     if first[1] != chip.PHASE:
         ctx.add('%s: the %s speaks SPI mode %d and the %s on bus %s mode %d: put it on '
                 'another bus' % (where, chip.NAME, chip.PHASE, first[2], bus, first[1]))
+
+
+def _bus_pins(ctx, where, spi, bus):
+    """(sck, mosi, miso) of ``bus`` as the board fixes them or the config names them;
+    None if one is missing.  A board declares each pin as fixed (a pin), a choice
+    (a tuple of pins) or, with None for the bus, any capable pin."""
+    caps = ctx.caps
+    declared = caps.SPI_BUSES[bus] or (None, None, None)
+    pins, missing = [], []
+    for key, allowed in zip(_PINS, declared):
+        if allowed is not None and type(allowed) is not tuple:
+            if key in spi:
+                ctx.add('%s: %s of bus %s is fixed on %s (%s); remove it'
+                        % (where, key, bus, caps.TITLE, allowed))
+            pins.append(allowed)
+            continue
+        pin = spi.get(key)
+        pins.append(pin)
+        if pin is None:
+            missing.append(key)
+        elif allowed is not None:
+            if pin not in allowed:
+                ctx.add('%s.%s: bus %s can have its %s on %s, not %r'
+                        % (where, key, bus, key, listing(allowed), pin))
+        elif key != 'miso':
+            output_pin(ctx, '%s.%s' % (where, key), pin)
+        elif pin not in caps.OUTPUT_PINS and pin not in caps.INPUT_ONLY_PINS:
+            ctx.add('%s.miso: pin %r cannot be an input' % (where, pin))
+    if missing:
+        ctx.add('%s: bus %s needs its pins: %s' % (where, bus, ', '.join(missing)))
+        return None
+    return tuple(pins)
 
 
 def _chip_select(ctx, where, spi):

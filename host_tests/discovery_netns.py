@@ -21,12 +21,8 @@ PORT = 10767
 
 
 def run_in_namespace(timeout):
-    done = subprocess.run(['unshare', '-rn', sys.executable, os.path.abspath(__file__)],
-                          capture_output=True, text=True, timeout=timeout)
-    if done.returncode != 0:
-        raise AssertionError('namespace run failed (%d):\n%s\n%s'
-                             % (done.returncode, done.stdout, done.stderr))
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    from helpers import run_in_namespace
+    return run_in_namespace(os.path.abspath(__file__), timeout)
 
 
 def _network():

@@ -15,6 +15,19 @@ from simnode import (MICROPYTHON, SIM, LineClient, SerialClient, SimNode,  # noq
                      free_port, heap_figures, stop_process, value_of)
 
 
+def run_in_namespace(script, timeout):
+    """Run ``script`` under ``unshare -rn`` (a new user and network namespace: nothing it
+    sends reaches another network); the JSON of its last line of output."""
+    import json
+    import subprocess
+    done = subprocess.run(['unshare', '-rn', sys.executable, script],
+                          capture_output=True, text=True, timeout=timeout)
+    if done.returncode != 0:
+        raise AssertionError('namespace run failed (%d):\n%s\n%s'
+                             % (done.returncode, done.stdout, done.stderr))
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def wait_for(predicate, timeout, interval=0.05):
     end = time.monotonic() + timeout
     while time.monotonic() < end:

@@ -21,7 +21,7 @@ def fields(name):
 
 
 def test_every_board_declares_the_same_things():
-    assert NAMES == ['esp32', 'pyboard', 'sim']
+    assert NAMES == ['esp32', 'pyboard', 'rp2', 'sim']
     assert all(fields(name) == fields(NAMES[0]) for name in NAMES)
 
 
@@ -42,12 +42,12 @@ def test_tools_offer_the_declared_boards():
     for tool in ('deploy.py', 'check_config.py'):
         text = subprocess.run([sys.executable, os.path.join(ROOT, 'tools', tool), '--help'],
                               capture_output=True, text=True, timeout=60).stdout
-        assert '{esp32,pyboard,sim}' in text, tool
+        assert '{esp32,pyboard,rp2,sim}' in text, tool
 
 
 def test_unknown_board_names_the_declared_ones():
     from boards import configcheck
-    assert configcheck.check({}, 'arduino') == ["unknown board 'arduino': use esp32, pyboard, sim"]
+    assert configcheck.check({}, 'arduino') == ["unknown board 'arduino': use esp32, pyboard, rp2, sim"]
 
 
 @pytest.mark.parametrize('name', NAMES)

@@ -38,10 +38,10 @@ def assert_reports(found, *fragments):
         assert any(fragment in p for p in found), '%r not in %r' % (fragment, found)
 
 
-@pytest.mark.parametrize('board', ['esp32', 'pyboard', 'sim'])
+@pytest.mark.parametrize('board', ['esp32', 'pyboard', 'rp2', 'sim'])
 def test_committed_configs_pass(board):
     config = board_config(board)
-    if board == 'esp32':
+    if board in ('esp32', 'rp2'):
         config['board']['network']['ssid'] = 'LAB-WIFI'     # the template's placeholder
     assert configcheck.check(config, board, SECRETS) == []
 
@@ -463,7 +463,7 @@ def test_a_chip_on_the_esp32_passes_with_its_bus_pins_and_chip_select():
 
 def test_chip_pins_on_the_esp32():
     assert_reports(esp32_problems(on_chip({'bus': 1, 'cs': 4})),
-                   'spi: bus 1 needs its pins: sck, mosi and miso')
+                   'spi: bus 1 needs its pins: sck, mosi, miso')
     assert_reports(esp32_problems(on_chip(dict(ESP32_SPI, cs=6))), 'spi.cs: pin 6 drives the SPI flash')
     assert_reports(esp32_problems(on_chip(dict(ESP32_SPI, cs=34))), 'spi.cs: pin 34 is an input only')
     assert_reports(esp32_problems(on_chip(dict(ESP32_SPI, mosi=35))), 'spi.mosi: pin 35 is an input only')
@@ -513,3 +513,42 @@ def test_chip_settings_come_from_the_firmware():
                    "sensor: sensor type 'max31865': 'wires' must be one of 2, 3, 4")
     assert_reports(problems('sim', on_chip({'channel': 'cellar'})),
                    'spi: channel must be one of ambient, block')
+
+
+# --- the Pico W (boards/rp2) -------------------------------------------------------
+
+def rp2_problems(change):
+    def placed(config):
+        config['board']['network']['ssid'] = 'LAB-WIFI'
+        change(config)
+    return problems('rp2', placed)
+
+
+def test_rp2_pins_pwm_and_watchdog():
+    def adc29(config):
+        loop(config)['adc'] = {'pin': 29}
+    assert_reports(rp2_problems(adc29), 'pin 29 is not an ADC input of the Pico W; use one of 26, 27, 28')
+
+    def heater_on_the_wireless_chip(config):
+        loop(config)['heater']['pin'] = 25
+        config['board']['safe_pins'] = [25]
+    assert_reports(rp2_problems(heater_on_the_wireless_chip),
+                   'pin 25 drives the wireless chip (CYW43439) of the Pico W')
+
+    def one_hertz(config):
+        loop(config)['heater']['freq'] = 1
+    assert_reports(rp2_problems(one_hertz), 'freq 1 out of range 10..40000')
+
+    def long_watchdog(config):
+        config['watchdog_ms'] = 10000
+    assert_reports(rp2_problems(long_watchdog), 'the watchdog of the Pico W allows at most 8388')
+
+
+def test_rp2_spi_pins_among_each_buses_choices():
+    spi = {'bus': 0, 'sck': 18, 'mosi': 19, 'miso': 16, 'cs': 17}
+    assert rp2_problems(on_chip(spi)) == []
+    assert_reports(rp2_problems(on_chip(dict(spi, sck=5))),
+                   'spi.sck: bus 0 can have its sck on 2, 6, 18, 22, not 5')
+    assert_reports(rp2_problems(on_chip(dict(spi, bus=1))),
+                   'spi.sck: bus 1 can have its sck on 10, 14, 26, not 18')
+    assert_reports(rp2_problems(on_chip(dict(spi, cs=15))), 'pin 15 is used twice')

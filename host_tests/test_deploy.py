@@ -9,6 +9,7 @@ config stops the deploy before the board is touched.  Processes are stopped by P
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -137,3 +138,24 @@ def test_soft_reset_runs_main_again(board, deployed):
     console = board_link.reset_and_watch(board.port, 'soft', 20, want_ip=False)
     assert console.serving.startswith('tcp=127.0.0.1:%d' % tcp_port), console
     assert 'SECoP' in ask(tcp_port, '*IDN?')
+
+
+@pytest.mark.skipif(shutil.which('unshare') is None or shutil.which('ip') is None,
+                    reason='needs unshare and ip (util-linux, iproute2)')
+def test_make_deploy_board_rp2_on_a_virtual_pico_w():
+    """The rp2 board deployed as ``make deploy BOARD=rp2`` does it, to a vboard posing as
+    a Pico W, inside a network namespace the test creates (the node binds 0.0.0.0):
+    its Wi-Fi comes up, the deploy finds the node at that address and reads describe."""
+    probe = subprocess.run(['unshare', '-rn', 'true'], capture_output=True, timeout=10)
+    if probe.returncode != 0:
+        pytest.skip('unshare -rn is not allowed here: %s' % probe.stderr.decode().strip())
+    import deploy_netns
+    result = deploy_netns.run_in_namespace(timeout=110)
+    output = result['output']
+    assert result['code'] == 0, output
+    assert 'MicroPython' in output and '(rp2)' in output
+    assert 'copy lib/netboard.mpy' in output and 'copy lib/board.mpy' in output
+    assert 'wifi: connected to LAB-WIFI as 127.0.0.1' in output
+    assert 'pico_heater: outside, heater, heater_output, system' in output
+    assert output.rstrip().endswith('deploy ok')
+    assert result['files'] == ['config.json', 'lib', 'main.py', 'secrets.json', 'www']

@@ -93,7 +93,7 @@ class ManifestRecorder:
         return self
 
 
-@pytest.mark.parametrize('board', ['esp32', 'pyboard'])
+@pytest.mark.parametrize('board', ['esp32', 'pyboard', 'rp2'])
 def test_manifest_freezes_firmware_and_board(board):
     recorder = ManifestRecorder(board=board).run()
     expected = set('firmware/' + path for path in firmware_modules())

@@ -1,4 +1,4 @@
-"""boards/esp32 and boards/pyboard run under the MicroPython unix port on fake
+"""boards/esp32, boards/pyboard and boards/rp2 run under the MicroPython unix port on fake
 hardware modules (host_tests/board_fakes): heater pins off in safe_state, PWM
 scaling, ADC, reset causes, the Wi-Fi supervisor's back-off and access point
 fallback, and SNTP (against a fake server on 127.0.0.1) that never blocks the loop."""
@@ -75,3 +75,9 @@ def test_esp32_board():
 
 def test_pyboard_board():
     assert_passed(run_check('pyboard'), 'PYBOARD OK')
+
+
+def test_rp2_board():
+    result = run_check('rp2')
+    assert_passed(result, 'RP2 OK')
+    assert 'wifi: connected to lab as 10.0.0.7' in result.stdout

@@ -13,10 +13,12 @@ MPREMOTE = os.path.join(os.path.dirname(sys.executable), 'mpremote')
 
 
 class VBoard:
-    def __init__(self, root, timeout=10):
+    def __init__(self, root, timeout=10, port=None):
+        """``port``: the MicroPython port the board poses as (vboard.py --port)."""
         self.root = root
-        self.proc = subprocess.Popen([sys.executable, VBOARD, root], stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen([sys.executable, VBOARD, root] + (['--port', port] if port
+                                                                       else []),
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         if not select.select([self.proc.stdout], [], [], timeout)[0]:
             self.stop()
             raise RuntimeError('vboard did not start within %d s' % timeout)

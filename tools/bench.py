@@ -41,7 +41,8 @@ DOC = os.path.join(ROOT, 'docs', 'performance.md')
 README = os.path.join(ROOT, 'README.md')
 # what each scenario's board offers the heap (README's board table)
 BOARD_HEAP = {'Pyboard': ('Pyboard v1.1', 'about 98 KB'),
-              'ESP32-like': ('ESP32 without PSRAM', 'about 110 KB at start')}
+              'ESP32-like': ('ESP32 without PSRAM', 'about 110 KB at start'),
+              'Pico W': ('Pico W (RP2040) / Pico 2 W (RP2350)', 'about 160 KB / 400 KB')}
 DEFAULT_HEAP, BIG_HEAP = '256k', '1m'
 HEAP_LOW_K, HEAP_HIGH_K = 64, 320        # bisection range
 READ = 'read heater:value'

@@ -3,7 +3,8 @@
 
     .venv/bin/python tools/draw_wiring.py       (writes docs/wiring/*.svg)
 
-The NTC divider, a heater on a low-side MOSFET and one on a solid-state relay,
+The NTC divider, a heater on a low-side MOSFET and one on a solid-state relay, a
+4-wire RTD on a MAX31865, a thermocouple on a MAX31855/6 and the Pico W's pins,
 drawn from the few symbols of ``Drawing``; coordinates in px on a 20 px grid.
 """
 
@@ -173,12 +174,93 @@ def ssr_heater(d):
            'use "freq": 1.')
 
 
+def spi_lines(d, x_board, x_chip, top):
+    """The four SPI lines and power from the board's pins to a chip's, 30 px apart."""
+    names = (('3V3', 'VIN'), ('GND', 'GND'), ('SCK', 'SCK'), ('MOSI', 'SDI'),
+             ('MISO', 'SDO'), ('CS (any GPIO)', 'CS'))
+    for i, (board_pin, chip_pin) in enumerate(names):
+        y = top + 30 * i
+        d.wires([(x_board, y), (x_chip, y)])
+        d.text(x_chip + 10, y + 5, chip_pin)
+    return [(top + 30 * i, board_pin) for i, (board_pin, _) in enumerate(names)]
+
+
+def max31865_rtd(d):
+    d.board(210, *spi_lines(d, 190, 300, 80))
+    d.box(300, 40, 150, 210, 'MAX31865')
+    d.labels((440, 85, 'F+', 'end'), (440, 125, 'RTD+', 'end'), (440, 165, 'RTD−', 'end'),
+             (440, 205, 'F−', 'end'))
+    d.add('<rect x="340" y="214" width="70" height="16"/>')
+    d.text(375, 246, 'R_ref 430 Ω (0.1 %)', 'middle', 'note')
+    # four wires to the RTD: the force and the sense lead of each end join at the element
+    d.wires([(450, 80), (640, 80), (640, 100)], [(450, 120), (600, 120), (600, 100), (640, 100)],
+            [(450, 160), (600, 160), (600, 180), (640, 180)], [(450, 200), (640, 200), (640, 180)])
+    d.resistor(640, 100, 180, 'PT100')
+    d.dots((640, 100), (640, 180))
+    d.text(666, 162, '4 wires', 'start', 'note')
+    d.note(290, 'Force (F+, F\u2212) and sense (RTD+, RTD\u2212) leads join only at the sensor: '
+           'their resistance drops out.')
+    d.note(308, '3 wires: "wires": 3 and the breakout\u2019s jumpers; 2 wires: the leads add to '
+           'the reading.')
+    d.note(326, 'R_ref: 430 \u2126 for a PT100, 4300 \u2126 for a PT1000 ("r_ref"); its tolerance '
+           'is the reading\u2019s (0.1 % \u2248 0.26 K).')
+
+
+def thermocouple(d):
+    d.board(210, *spi_lines(d, 190, 300, 80))
+    d.box(300, 40, 170, 210, 'MAX31855 / 31856')
+    d.labels((460, 125, 'T+', 'end'), (460, 165, 'T−', 'end'))
+    d.wires([(470, 120), (620, 120)], [(470, 160), (620, 160)], cls='hot')
+    d.wires([(620, 120), (660, 140)], [(620, 160), (660, 140)], cls='hot')
+    d.labels((480, 108, 'type K +: green (IEC), yellow (ANSI)', 'start', 'note'),
+             (480, 182, '\u2212: white (IEC), red (ANSI)', 'start', 'note'),
+             (668, 145, 'junction'))
+    d.note(290, 'Polarity matters: swapped leads read the difference backwards. Extend with '
+           'wire of the same type only.')
+    d.note(308, 'An insulated (ungrounded) junction: the chip\u2019s inputs float; a grounded '
+           'probe on GND reads "shorted to GND" (MAX31855).')
+    d.note(326, 'The chip is the cold junction: keep it out of the heater\u2019s draught; '
+           '_cold_junction shows its temperature.')
+
+
+# the Pico's 40 pins, top (USB) to bottom: left side 1-20, right side 40-21
+PICO_LEFT = ('GP0', 'GP1', 'GND', 'GP2', 'GP3', 'GP4', 'GP5', 'GND', 'GP6', 'GP7', 'GP8', 'GP9',
+             'GND', 'GP10', 'GP11', 'GP12', 'GP13', 'GND', 'GP14', 'GP15')
+PICO_RIGHT = ('VBUS', 'VSYS', 'GND', '3V3_EN', '3V3(OUT)', 'ADC_VREF', 'GP28', 'AGND', 'GP27',
+              'GP26', 'RUN', 'GP22', 'GND', 'GP21', 'GP20', 'GP19', 'GP18', 'GND', 'GP17', 'GP16')
+PICO_USE = {'GP0': 'UART0 TX (serial)', 'GP1': 'UART0 RX', 'GP15': 'heater PWM',
+            '3V3(OUT)': 'divider supply', 'AGND': 'divider ground', 'GP27': 'heater NTC divider',
+            'GP26': 'outside NTC divider', 'GP18': 'SPI0 SCK (chips)', 'GP19': 'SPI0 MOSI',
+            'GP16': 'SPI0 MISO', 'GP17': 'SPI0 CS (a chip)'}
+
+
+def pico_w(d):
+    d.box(250, 30, 160, 440, 'Pico W (top)')
+    d.add('<rect x="305" y="22" width="50" height="16" class="board"/>')
+    d.text(330, 62, 'USB', 'middle', 'note')
+    for i, (left, right) in enumerate(zip(PICO_LEFT, PICO_RIGHT)):
+        y = 80 + 20 * i
+        for x, name, pin, side in ((250, left, i + 1, -1), (410, right, 40 - i, 1)):
+            d.add('<circle cx="%d" cy="%d" r="4" style="fill:#fff"/>' % (x, y))
+            d.text(x - 8 * side, y + 5, name, 'end' if side > 0 else 'start', 'note')
+            use = PICO_USE.get(name)
+            if use:
+                d.wires([(x, y), (x + 30 * side, y)], cls='hot' if name == 'GP15' else '')
+                d.text(x + 36 * side, y + 5, '%s (pin %d)' % (use, pin),
+                       'start' if side > 0 else 'end')
+    d.note(500, 'GP23–25 and GP29 drive the wireless chip. ADC inputs: GP26–28 only.')
+
+
 # file: (width, height, title, what draws it)
 DRAWINGS = {
     'ntc_divider.svg': (640, 360, 'NTC thermistor in a divider with a filter capacitor',
                         ntc_divider),
     'mosfet_heater.svg': (660, 430, 'Heater on a low-side logic-level MOSFET', mosfet_heater),
     'ssr_heater.svg': (640, 330, 'Heater on a zero-cross solid-state relay', ssr_heater),
+    'max31865_rtd.svg': (760, 340, 'PT100 in 4 wires on a MAX31865', max31865_rtd),
+    'thermocouple.svg': (760, 340, 'Thermocouple on a MAX31855 or MAX31856', thermocouple),
+    'pico_w.svg': (700, 520, 'Pico W / Pico 2 W: the pins the shipped config uses',
+                   pico_w),
 }
 
 

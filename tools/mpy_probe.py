@@ -25,6 +25,7 @@ import boards  # noqa: E402
 
 SIM_CONFIG = os.path.join(ROOT, 'boards', 'sim', 'config.json')
 PYBOARD_CONFIG = os.path.join(ROOT, 'boards', 'pyboard', 'config.json')
+RP2_CONFIG = os.path.join(ROOT, 'boards', 'rp2', 'config.json')
 FAKES = os.path.join(ROOT, 'host_tests', 'board_fakes')
 WASM32_STEPS = ('import', 'built', 'serving', 'describe', 'mix')
 # the request mix of both scenarios (line, reply prefix); the sim's tutorial loop adds two
@@ -46,6 +47,9 @@ WASM32_SCENARIOS = {
                 'the shipped Pyboard config on boards/pyboard, serial only'),
     'ESP32-like': ('sim', SIM_CONFIG, 4, 1, ('socket',), 'the sim config with serial on: '
                    '4 TCP clients, serial, 1 WebSocket client, discovery'),
+    'Pico W': ('rp2', RP2_CONFIG, 4, 1, ('machine', 'network', 'rp2', 'socket'),
+               'the shipped rp2 config (Wi-Fi) with serial on: 4 TCP clients, serial, '
+               '1 WebSocket client, discovery'),
 }
 # the port has no socket module; transport.discovery only imports it before it opens one
 SOCKET_STANDIN = '"""socket for the heap probe: the WebAssembly port has none."""\n'

@@ -78,8 +78,12 @@ def write_config(board, typings):
     code = [os.path.relpath(os.path.join(ROOT, part), os.path.dirname(path))
             for part in ('firmware', 'boards/' + board)]      # pyright wants them relative
     typings = os.path.relpath(typings, os.path.dirname(path))
+    # firmware/netboard.py runs on boards with a network only: the Pyboard's network
+    # module (the PYBD's) has other interfaces
+    exclude = [] if boards.capabilities(board).NETWORK else [
+        os.path.relpath(os.path.join(ROOT, 'firmware', 'netboard.py'), os.path.dirname(path))]
     with open(path, 'w') as f:
-        json.dump({'include': code, 'extraPaths': code, 'typeshedPath': typings,
+        json.dump({'include': code, 'exclude': exclude, 'extraPaths': code, 'typeshedPath': typings,
                    'stubPath': typings, 'pythonPlatform': 'Linux', 'typeCheckingMode': 'basic',
                    'reportMissingModuleSource': 'none'}, f, indent=1)
     return path

@@ -30,6 +30,7 @@ PIN_NOTES = (
     ((1, 3), 'carries the REPL (UART0)'),
 )
 PWM_FREQ_MAX = 40000            # Hz, LEDC at 10-bit resolution and above
+PWM_FREQ_MIN = 1                # Hz
 TIMERS = None                   # LEDC: any output pin, no timer to choose
 RESERVED_TIMERS = {}
 

@@ -37,6 +37,7 @@ OUTPUT_PINS = tuple(TIMERS)
 INPUT_ONLY_PINS = ()
 PIN_NOTES = ()
 PWM_FREQ_MAX = 40000
+PWM_FREQ_MIN = 1
 
 # SPI buses of the converter chips: each one's fixed (sck, mosi, miso); a chip
 # select is any digital output of the header (X5 and Y5 are the buses' NSS).

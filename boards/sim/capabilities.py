@@ -23,6 +23,7 @@ PIN_NOTES = ()
 TIMERS = None
 RESERVED_TIMERS = {}
 PWM_FREQ_MAX = 1000000
+PWM_FREQ_MIN = 1
 SPI_BUSES = None                # a converter chip reads a channel: spi.channel (chips.py)
 GPIO_OUTPUTS = None
 UARTS = None                    # serial.path: a tty

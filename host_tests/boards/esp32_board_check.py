@@ -11,6 +11,7 @@ import machine
 import network
 
 import board
+import netboard
 
 NTP_PORT = int(sys.argv[1])
 NET = {'enabled': True, 'ssid': 'lab', 'hostname': 'node', 'connect_timeout': 0.3,
@@ -61,7 +62,7 @@ async def wifi_and_time():
         await asyncio.sleep_ms(50)
     events = network.events
     connects = [e for e in events if e[0] == 'connect']
-    check('reconnects until connected', len(connects) == 3 and b.wifi.ip == '10.0.0.7')
+    check('reconnects until connected', len(connects) == 3 and b.link.ip == '10.0.0.7')
     ap_on = ('active', network.AP_IF, True) in events
     ap_off = ('active', network.AP_IF, False) in events
     check('access point up after 2 failures, down once connected', ap_on and ap_off)
@@ -84,7 +85,7 @@ async def sntp_timeout():
             ticks[0] += 1
             await asyncio.sleep_ms(10)
     task = asyncio.create_task(ticker())
-    result = await board.sntp_query(socket.getaddrinfo('127.0.0.1', 9)[0][-1], 300)
+    result = await netboard.sntp_query(socket.getaddrinfo('127.0.0.1', 9)[0][-1], 300)
     task.cancel()
     elapsed = time.ticks_diff(time.ticks_ms(), start)
     check('SNTP gives up after its timeout', result is None and 250 <= elapsed < 1000)
@@ -106,14 +107,14 @@ async def ntp_resolves_once_per_connection():
         def connected(self):
             return True
 
-    board._resolve = resolve
+    netboard._resolve = resolve
     b = board.Board({'safe_pins': [25], 'network': NET, 'secrets': 'missing.json'})
-    b.wifi = Station()
+    b.link = Station()
     task = asyncio.create_task(b.sync_time('ntp.example', 3600, 123, retry_s=0.02,
                                            timeout_ms=30))
     await asyncio.sleep_ms(400)                 # several failed queries
     check('NTP host resolved once while queries fail', resolved == ['ntp.example'])
-    b.wifi.connections = 2                      # Wi-Fi reconnected
+    b.link.connections = 2                      # Wi-Fi reconnected
     await asyncio.sleep_ms(200)
     check('NTP host resolved again after a reconnect', len(resolved) == 2)
     task.cancel()

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A virtual MicroPython board for mpremote: the unix port's REPL on a pty.
 
-    .venv/bin/python host_tests/vboard/vboard.py ROOT [--heap SIZE] [--link PATH]
+    .venv/bin/python host_tests/vboard/vboard.py ROOT [--heap SIZE] [--link PATH] [--port PORT]
 
 ROOT is the board's filesystem (created if missing): MicroPython runs with
 ROOT as its working directory and ``MICROPYPATH=.frozen:ROOT/lib:<shim>``,
@@ -18,7 +18,12 @@ Behaves like a board where mpremote and the deploy tool can tell:
   REPL if it was there, otherwise running main.py;
 * a hard reset (``machine.reset()`` from the shim, exit code 99)
   starts a new MicroPython running main.py;
-* ``machine.reset_cause()`` tells power on, hard or soft reset.
+* ``machine.reset_cause()`` tells power on, hard or soft reset;
+* ``--port rp2`` makes it a board of that MicroPython port where the deploy looks:
+  ``sys.platform`` as the deploy's inventory prints it, and that port's modules
+  from ``host_tests/vboard/<port>/`` (a Wi-Fi station that connects at once, on
+  127.0.0.1: run such a board inside a network namespace, as its node binds 0.0.0.0).
+  The shim's ``machine`` has pins, ADC (every input reads half scale), PWM and UART.
 
 Output nobody reads is dropped once the pty buffer is full, as on a UART.
 """
@@ -59,10 +64,15 @@ def _raw_with_signals(fd):
 
 
 class VirtualBoard:
-    def __init__(self, root, micropython=MICROPYTHON, heap=None):
+    def __init__(self, root, micropython=MICROPYTHON, heap=None, port=None):
         self.root = root
         self.micropython = micropython
         self.heap = heap
+        self.modules = [os.path.join(HERE, port)] if port else []
+        # the deploy's inventory line, as the port's sys.platform would make it
+        self.platform = (b'"platform": "linux"', b'"platform": "%s"' % port.encode()) \
+            if port else None
+        self._held = b''                 # output that may be the start of that text
         os.makedirs(os.path.join(root, 'lib'), exist_ok=True)
         self.host, self._host_slave = os.openpty()
         tty.setraw(self.host)
@@ -84,7 +94,8 @@ class VirtualBoard:
         if run_main and os.path.exists(os.path.join(self.root, 'main.py')):
             args += ['-i', 'main.py']
         env = dict(os.environ, VBOARD_RESET_CAUSE=cause,
-                   MICROPYPATH=':'.join(['.frozen', os.path.join(self.root, 'lib'), SHIM]))
+                   MICROPYPATH=':'.join(['.frozen', os.path.join(self.root, 'lib')] + self.modules
+                                        + [SHIM]))
         self.child = subprocess.Popen(args, stdin=slave, stdout=slave, stderr=slave,
                                       cwd=self.root, env=env, close_fds=True,
                                       start_new_session=True, preexec_fn=_take_terminal)
@@ -161,13 +172,31 @@ class VirtualBoard:
         except OSError:                  # EIO: the child has closed its side
             data = b''
         if data:
-            self.to_host(data)
+            self.to_host(self._as_port(data))
         elif self.child.poll() is not None:
             self.restart(self.child.wait())
+
+    def _as_port(self, data):
+        """``data`` with the unix port's platform replaced by the one this board poses as;
+        a tail that may begin that text waits for the next read."""
+        if self.platform is None:
+            return data
+        old, new = self.platform
+        data = (self._held + data).replace(old, new)
+        keep = 0
+        for size in range(min(len(old) - 1, len(data)), 0, -1):
+            if old.startswith(data[-size:]):
+                keep = size
+                break
+        self._held = data[len(data) - keep:]
+        return data[:len(data) - keep]
 
     def serve(self):
         while True:
             ready = select.select([self.host, self.board], [], [], 0.2)[0]
+            if not ready and self._held:         # nothing followed: it was not that text
+                self.to_host(self._held)
+                self._held = b''
             if self.host in ready:
                 self.from_host()
             if self.board in ready or self.child.poll() is not None:
@@ -180,6 +209,8 @@ def main(argv=None):
     parser.add_argument('--heap', help='MicroPython heap size, e.g. 256k (default 2M)')
     parser.add_argument('--link', help='also make this symlink to the pty')
     parser.add_argument('--micropython', default=MICROPYTHON, help='unix-port executable')
+    parser.add_argument('--port', choices=('rp2',),
+                        help='pose as a board of this MicroPython port (sys.platform, network)')
     args = parser.parse_args(argv)
 
     def stop(signum, frame):
@@ -187,7 +218,7 @@ def main(argv=None):
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    board = VirtualBoard(os.path.abspath(args.root), args.micropython, args.heap)
+    board = VirtualBoard(os.path.abspath(args.root), args.micropython, args.heap, args.port)
     try:
         board.start(run_main=True, cause='power')
         if args.link:

@@ -55,3 +55,58 @@ class WDT:
 
     def feed(self):
         pass
+
+
+# --- the pins a board's code drives (the unix port has none) ---------------------
+
+class Pin:
+    IN = 0
+    OUT = 1
+
+    def __init__(self, id, mode=-1, value=None):
+        self.id = id
+        self._value = value or 0
+
+    def __call__(self, value=None):
+        return self.value(value)
+
+    def value(self, value=None):
+        if value is None:
+            return self._value
+        self._value = value
+
+
+class ADC:
+    """Every input reads half scale: a divider of two equal resistors (an NTC at 25 degC)."""
+
+    def __init__(self, pin, atten=None):
+        self.pin = pin
+
+    def read_u16(self):
+        return 32768
+
+    def read_uv(self):
+        return 1650000
+
+
+class PWM:
+    def __init__(self, pin, freq=0, duty_u16=0):
+        self.pin = pin
+        self._freq = freq
+        self._duty = duty_u16
+
+    def freq(self, value=None):
+        if value is None:
+            return self._freq
+        self._freq = value
+
+    def duty_u16(self, value=None):
+        if value is None:
+            return self._duty
+        self._duty = value
+
+
+class UART:
+    def __init__(self, id, baudrate=9600, **kwargs):
+        self.id = id
+        self.baudrate = baudrate

@@ -3,11 +3,13 @@
 VENV    := .venv
 PY      := $(VENV)/bin/python
 PYTHON  ?= python3
-# a board's MicroPython stubs (STUBS in boards/<board>/capabilities.py) for make typecheck
+# a board's MicroPython stubs (STUBS in boards/<board>/capabilities.py) for make typecheck,
+# each with its own stamp in its folder: a new or changed stubs file installs that board's only
 STUBS   := $(wildcard requirements-stubs-*.txt)
-REQS    := requirements.txt $(STUBS)
-STAMP   := $(VENV)/.installed-$(shell cat $(REQS) | cksum | cut -d' ' -f1)
+STAMP   := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
 TYPINGS := $(VENV)/typings
+stub_stamp = $(TYPINGS)/$(patsubst requirements-stubs-%.txt,%,$(1))/.installed-$(shell cat $(1) | cksum | cut -d' ' -f1)
+STUB_STAMPS := $(foreach req,$(STUBS),$(call stub_stamp,$(req)))
 # one setup at a time: `make sim` and `make test` started together share one venv
 LOCK    := .setup.lock
 PIP     := $(PY) -m pip install --quiet --disable-pip-version-check
@@ -28,6 +30,7 @@ SIM_PORT ?= 10767
 
 setup:
 	@flock $(LOCK) sh -c "$(MAKE) --no-print-directory -q $(STAMP) || $(MAKE) --no-print-directory $(STAMP)"
+	@flock $(LOCK) sh -c "$(MAKE) --no-print-directory -q $(STUB_STAMPS) || $(MAKE) --no-print-directory $(STUB_STAMPS)"
 	@flock $(LOCK) sh -c "$(MAKE) --no-print-directory -q $(FASTCS_STAMP) || $(MAKE) --no-print-directory $(FASTCS_STAMP)"
 	@flock $(LOCK) sh -c "$(MAKE) --no-print-directory -q $(WASM_STAMP) || $(MAKE) --no-print-directory $(WASM_STAMP)"
 
@@ -51,22 +54,25 @@ $(FASTCS_STAMP): requirements-fastcs.txt
 		rm -f $(FASTCS_VENV)/.installed-* && touch $@; \
 	fi
 
-$(STAMP): $(REQS)
+$(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "setup: needs Python >= 3.11 (the numpy, matplotlib and hypothesis pins); $(PYTHON) is %d.%d: run make setup PYTHON=python3.X" % sys.version_info[:2])'
 	@test -x $(PY) || $(PYTHON) -c 'import ensurepip' 2>/dev/null || { echo "setup: $(PYTHON) cannot create a virtualenv: install python3-venv"; exit 1; }
 	@command -v node >/dev/null || echo "setup: note: no node on PATH; make typecheck needs Node.js for pyright (apt-get install nodejs)"
 	@test -x $(PY) || { echo "setup: creating $(VENV)"; $(PYTHON) -m venv $(VENV); }
 	@echo "setup: installing requirements.txt into $(VENV) (the first time takes a few minutes)"
 	@$(PIP) -r requirements.txt
-	@echo "setup: installing the MicroPython stubs for make typecheck"
-	@rm -rf $(TYPINGS)
-	@for req in $(STUBS); do \
-		board=$${req#requirements-stubs-}; board=$${board%.txt}; \
-		$(PIP) --no-compile --target $(TYPINGS)/$$board -r $$req || exit 1; \
-	done
-	@rm -f $(VENV)/.installed-*
 	@touch $@
 	@echo "setup: done"
+
+# one board's stubs: $(1) is its requirements-stubs-<board>.txt
+define STUB_RULE
+$(call stub_stamp,$(1)): $(1) | $(STAMP)
+	@echo "setup: installing the MicroPython stubs of $(1) for make typecheck"
+	@rm -rf $$(dir $$@)
+	@$(PIP) --no-compile --target $$(dir $$@) -r $(1)
+	@touch $$@
+endef
+$(foreach req,$(STUBS),$(eval $(call STUB_RULE,$(req))))
 
 sim: setup
 ifeq ($(origin PORT),command line)

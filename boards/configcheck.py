@@ -26,10 +26,10 @@ from control import chipconfig, sensorconfig
 
 try:
     from boards.checkbase import (adc_pin, check_pins, claim_pin, flag, identifier, is_number,
-                                  known_keys, number, output_pin, use_pin)
+                                  known_keys, listing, number, output_pin, use_pin)
 except ImportError:                 # MicroPython: boards/ itself is on the path
     from checkbase import (adc_pin, check_pins, claim_pin, flag, identifier, is_number,
-                           known_keys, number, output_pin, use_pin)
+                           known_keys, listing, number, output_pin, use_pin)
 
 TOP_LEVEL = ('node', 'tcp', 'discovery', 'serial', 'access', 'max_line', 'watchdog_ms', 'board',
              'modules')
@@ -101,7 +101,8 @@ class _Context:
         board_cfg = config.get('board', {})
         self.board_cfg = board_cfg if type(board_cfg) is dict else {}
         net = self.board_cfg.get('network', {})
-        self.wifi = type(net) is dict and net.get('enabled', False) is True
+        self.network = type(net) is dict and net.get('enabled', False) is True
+        self.wifi = self.network and net.get('interface', 'wifi') != 'ethernet'
 
     def add(self, text, modules=None):
         """A problem; it concerns ``modules`` (indexes), else the module being checked."""
@@ -167,12 +168,15 @@ def _check_network(ctx, net):
         return
     if not flag(ctx, where, net, 'enabled'):
         return
-    if type(net.get('ssid')) is not str or not net.get('ssid'):
-        ctx.add('%s: ssid missing: the name of the Wi-Fi network to join' % where)
-    elif net['ssid'] in PLACEHOLDERS and ctx.secrets is not None:
-        ctx.add('%s: ssid is still the placeholder %r: put the name of your Wi-Fi network'
-                % (where, net['ssid']))
-    number(ctx, where, net, 'connect_timeout', 1, 120)
+    interface = net.get('interface', 'wifi')
+    if interface not in ('wifi', 'ethernet'):
+        ctx.add('%s: interface must be "wifi" or "ethernet", not %r' % (where, interface))
+        return
+    hostname = net.get('hostname')
+    if hostname is not None and not _hostname(hostname):
+        ctx.add('%s: hostname %r must be a DNS name of 1 to 63 letters, digits and hyphens '
+                '(no underscore; it is also <hostname>.local by mDNS)' % (where, hostname))
+    _check_ipv4(ctx, where, net.get('ipv4'))
     low = number(ctx, where, net, 'backoff_min', 0.1, 3600)
     high = number(ctx, where, net, 'backoff_max', 0.1, 86400)
     if low is not None and high is not None and high < low:
@@ -184,6 +188,15 @@ def _check_network(ctx, net):
         if 'host' in ntp and (type(ntp['host']) is not str or not ntp['host']):
             ctx.add('%s.ntp: host must be a host name or IP address' % where)
         number(ctx, where + '.ntp', ntp, 'interval', 60, 604800)
+    if interface == 'ethernet':
+        _check_ethernet(ctx, where + '.ethernet', net.get('ethernet'))
+        return
+    if type(net.get('ssid')) is not str or not net.get('ssid'):
+        ctx.add('%s: ssid missing: the name of the Wi-Fi network to join' % where)
+    elif net['ssid'] in PLACEHOLDERS and ctx.secrets is not None:
+        ctx.add('%s: ssid is still the placeholder %r: put the name of your Wi-Fi network'
+                % (where, net['ssid']))
+    number(ctx, where, net, 'connect_timeout', 1, 120)
     ap = net.get('ap', {})
     ap_on = type(ap) is dict and flag(ctx, where + '.ap', ap, 'enabled')
     if ap_on:
@@ -191,6 +204,91 @@ def _check_network(ctx, net):
             ctx.add('%s.ap: ssid must be 1 to 32 characters' % where)
         number(ctx, where + '.ap', ap, 'after_failures', 1, 1000, integer=True)
     _check_secrets(ctx, ap_on)
+
+
+def _hostname(name):
+    if type(name) is not str or not 0 < len(name) <= 63 or name[0] == '-' or name[-1] == '-':
+        return False
+    return all('a' <= c <= 'z' or 'A' <= c <= 'Z' or '0' <= c <= '9' or c == '-' for c in name)
+
+
+def _address(text):
+    parts = text.split('.') if type(text) is str else ()
+    return len(parts) == 4 and all(p.isdigit() and int(p) < 256 for p in parts)
+
+
+def _check_ipv4(ctx, where, ipv4):
+    """A fixed address instead of DHCP: {address, netmask, gateway, dns}."""
+    if ipv4 is None:
+        return
+    if type(ipv4) is not dict or 'address' not in ipv4:
+        ctx.add('%s.ipv4: must be {"address": ..., "netmask": ..., "gateway": ..., "dns": ...} '
+                '(leave it out for DHCP)' % where)
+        return
+    for key in ('address', 'netmask', 'gateway', 'dns'):
+        if key in ipv4 and not _address(ipv4[key]):
+            ctx.add('%s.ipv4: %s %r must be a dotted IPv4 address' % (where, key, ipv4[key]))
+
+
+def _check_ethernet(ctx, where, eth):
+    caps = ctx.caps
+    if not caps.ETHERNET_PHYS:
+        ctx.add('board.network: %s has no wired Ethernet; use "interface": "wifi"' % caps.TITLE)
+        return
+    if type(eth) is not dict:
+        ctx.add('%s missing: the PHY and its pins (phy, mdc, mdio, ...)' % where)
+        return
+    phy = eth.get('phy', 'LAN8720')
+    if phy not in caps.ETHERNET_PHYS:
+        ctx.add('%s: phy must be one of %s, not %r' % (where, ', '.join(caps.ETHERNET_PHYS), phy))
+        return
+    number(ctx, where, eth, 'phy_addr', 0, 31, integer=True)
+    if phy == 'W5500':
+        _check_w5500(ctx, where, eth)
+        return
+    known_keys(ctx, where, eth, ('phy', 'phy_addr', 'mdc', 'mdio', 'power', 'ref_clk',
+                                 'ref_clk_mode'))
+    for key in ('mdc', 'mdio', 'power'):
+        if key in eth:
+            use_pin(ctx, eth[key], '%s.%s' % (where, key))
+            if eth[key] not in caps.STRAPPING_PINS:     # no heater: a strapping pin will do
+                output_pin(ctx, '%s.%s' % (where, key), eth[key])
+        elif key != 'power':
+            ctx.add('%s: missing %s pin' % (where, key))
+    mode = eth.get('ref_clk_mode', 'in')
+    clock_pins = caps.RMII_CLOCK_PINS.get(mode)
+    if clock_pins is None:
+        ctx.add('%s: ref_clk_mode must be "in" or "out", not %r' % (where, mode))
+    else:
+        clock = eth.get('ref_clk', clock_pins[0])
+        if clock not in clock_pins:
+            ctx.add('%s: ref_clk %r: the 50 MHz RMII clock comes %s on %s only'
+                    % (where, clock, mode, listing(clock_pins)))
+        use_pin(ctx, clock, '%s.ref_clk' % where)
+    for pin in caps.RMII_PINS:
+        use_pin(ctx, pin, 'Ethernet (RMII)')
+
+
+class _W5500:
+    NAME = 'W5500'
+    PHASE = 0
+
+
+def _check_w5500(ctx, where, eth):
+    known_keys(ctx, where, eth, ('phy', 'phy_addr', 'spi', 'int'))
+    spi = eth.get('spi')
+    if type(spi) is not dict:
+        ctx.add('%s: missing spi (bus, sck, mosi, miso, cs of the W5500)' % where)
+    else:
+        try:
+            from boards import spicheck     # CPython: boards/ is a package
+        except ImportError:
+            import spicheck                 # MicroPython: boards/ itself is on the path
+        spicheck.check(ctx, where, spi, _W5500)
+    if 'int' not in eth:
+        ctx.add('%s: missing int (the W5500 interrupt pin)' % where)
+    else:
+        use_pin(ctx, eth['int'], where + '.int')
 
 
 def _check_secrets(ctx, ap_on):
@@ -413,7 +511,7 @@ def _check_tcp(ctx):
     if ctx.caps.WIFI and bind != '0.0.0.0':
         ctx.add('tcp: bind must be "0.0.0.0" on %s: an address bound to one interface '
                 'stops serving when Wi-Fi reconnects with another one' % ctx.caps.TITLE)
-    if ctx.caps.WIFI and not ctx.wifi:
+    if ctx.caps.WIFI and not ctx.network:
         ctx.add('tcp: enabled, but board.network is not: nothing would reach the server')
 
 

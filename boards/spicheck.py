@@ -8,8 +8,9 @@ a chip names its ``bus`` (one the board declares in ``SPI_BUSES``) and its chip
 select ``cs`` (a digital output of its own); the bus pins come from the board
 where they are fixed, else from the config, among the board's choices for that
 bus, or (``sck``, ``mosi``: outputs, ``miso``: any input) any capable pin.  Chips on one bus share its pins and must speak its SPI mode (the
-bus is set up once, for the first); a chip select or bus pin used for anything
-else is a pin used twice.  ``baudrate`` at most 5 MHz (all three chips).
+bus is set up once, for the first; a W5500 Ethernet controller, checked here
+too, takes its bus alone); a chip select or bus pin used for anything else is
+a pin used twice.  ``baudrate`` at most 5 MHz (all three chips).
 """
 
 try:
@@ -44,6 +45,11 @@ def check(ctx, where, spi, chip):
         ctx.spi_buses[bus] = (pins, chip.PHASE, chip.NAME)
         for key, pin in zip(_PINS, pins):
             use_pin(ctx, pin, 'SPI bus %s %s' % (bus, key))
+        return
+    if 'W5500' in (first[2], chip.NAME):
+        ctx.add('%s: bus %s carries the Ethernet W5500, which network.LAN drives alone: put '
+                'the %s on another bus' % (where, bus, chip.NAME if first[2] == 'W5500'
+                                          else first[2]))
         return
     if first[0] != pins:
         ctx.add('%s: bus %s is already on pins %s (sck, mosi, miso); a bus has one set'

@@ -3,7 +3,9 @@ keeps itself up, its hostname, and SNTP for the ``t`` qualifier.
 
 ``NetworkBoard(cfg)`` reads ``board.network`` of config.json: a Wi-Fi station
 (``Wifi``) that connects without blocking, reconnects with exponential back-off
-and opens an access point after some failures.  Passwords come from
+and opens an access point after some failures, or with ``"interface": "ethernet"``
+a wired link (firmware/ethernet.py, ESP32).  Either takes DHCP's address, or
+the fixed ``ipv4`` ({address, netmask, gateway, dns}).  Passwords come from
 ``secrets.json`` next to config.json (``wifi_password``, ``ap_password``),
 never from config.json.  Nothing here blocks the event loop on the network:
 connecting is polled, back-off is ``sleep_ms``, and the SNTP query uses a
@@ -50,7 +52,20 @@ class NetworkBoard(BoardBase):
         BoardBase.__init__(self, config)
         self.net = config.get('network', {})
         self.link = None
-        if self.net.get('enabled', False):
+        if not self.net.get('enabled', False):
+            return
+        hostname = self.net.get('hostname')
+        if hostname:
+            # before the interface starts: DHCP sends it, and the port's mDNS responder
+            # (ESP32, rp2) answers <hostname>.local
+            try:
+                network.hostname(hostname)
+            except (AttributeError, OSError, ValueError):   # firmware before 1.20
+                pass
+        if self.net.get('interface') == 'ethernet':
+            from ethernet import Ethernet       # only for a wired config
+            self.link = Ethernet(self.net)
+        else:
             # creating the interface initialises lwIP, so the TCP server can
             # bind 0.0.0.0 before the station has connected
             self.link = Wifi(network.WLAN(network.STA_IF), self.net,
@@ -102,6 +117,15 @@ class NetworkBoard(BoardBase):
             await asyncio.sleep(wait_s)
 
 
+def static_address(nic, cfg):
+    """A fixed address instead of DHCP: ``ipv4`` is {address, netmask, gateway, dns}."""
+    ipv4 = cfg.get('ipv4')
+    if ipv4:
+        nic.ifconfig((ipv4['address'], ipv4.get('netmask', '255.255.255.0'),
+                      ipv4.get('gateway', ipv4['address']), ipv4.get('dns', ipv4.get('gateway',
+                                                                                  '0.0.0.0'))))
+
+
 def _resolve(host, port):
     try:
         return socket.getaddrinfo(host, port)[0][-1]
@@ -151,9 +175,9 @@ class Wifi:
 
     def __init__(self, sta, cfg, secrets):
         self.sta = sta
+        self.cfg = cfg
         self.ssid = cfg.get('ssid', '')
         self.password = secrets.get('wifi_password', '')
-        self.hostname = cfg.get('hostname', '')
         self.timeout_ms = int(cfg.get('connect_timeout', 20) * 1000)
         self.backoff_min_ms = int(cfg.get('backoff_min', 2) * 1000)
         self.backoff_max_ms = int(cfg.get('backoff_max', 300) * 1000)
@@ -172,12 +196,8 @@ class Wifi:
 
     def _start(self):
         sta = self.sta
-        if self.hostname:
-            try:
-                network.hostname(self.hostname)
-            except (AttributeError, OSError, ValueError):
-                pass
         sta.active(True)
+        static_address(sta, self.cfg)
         try:
             sta.config(reconnects=0)     # this task reconnects, with back-off
         except (OSError, ValueError, TypeError):

@@ -552,3 +552,95 @@ def test_rp2_spi_pins_among_each_buses_choices():
     assert_reports(rp2_problems(on_chip(dict(spi, bus=1))),
                    'spi.sck: bus 1 can have its sck on 10, 14, 26, not 18')
     assert_reports(rp2_problems(on_chip(dict(spi, cs=15))), 'pin 15 is used twice')
+
+
+# --- wired Ethernet and the hostname (board.network) ---------------------------------
+
+def ethernet_config():
+    with open(os.path.join(ROOT, 'boards', 'esp32', 'config-ethernet.json')) as f:
+        return json.load(f)
+
+
+def ethernet_problems(change, secrets=SECRETS):
+    config = ethernet_config()
+    change(config)
+    return configcheck.check(config, 'esp32', secrets)
+
+
+def test_the_ethernet_config_passes_without_any_wifi_setting():
+    assert ethernet_problems(lambda config: None) == []
+    assert ethernet_problems(lambda config: None, secrets={}) == []     # no secrets.json
+    assert 'ssid' not in json.dumps(ethernet_config())
+    result = run_cli(os.path.join(ROOT, 'boards', 'esp32', 'config-ethernet.json'),
+                     '--board', 'esp32')
+    assert (result.returncode, result.stdout.strip()) == (0, 'ok'), result.stdout
+
+
+def test_ethernet_claims_the_rmii_pins_and_its_clock():
+    def heater_on_25(config):
+        loop(config)['heater']['pin'] = 25
+        config['board']['safe_pins'] = [25]
+    assert_reports(ethernet_problems(heater_on_25), 'pin 25 is used twice: by Ethernet (RMII)')
+
+    def clock_on_4(config):
+        config['board']['network']['ethernet']['ref_clk'] = 4
+    assert_reports(ethernet_problems(clock_on_4),
+                   'ref_clk 4: the 50 MHz RMII clock comes in on 0 only')
+
+    def olimex(config):
+        config['board']['network']['ethernet'].update(phy_addr=0, power=12, ref_clk=17,
+                                                      ref_clk_mode='out')
+    assert ethernet_problems(olimex) == []
+
+    def mdc_on_flash(config):
+        config['board']['network']['ethernet']['mdc'] = 6
+    assert_reports(ethernet_problems(mdc_on_flash), 'mdc: pin 6 drives the SPI flash')
+
+    def other_phy(config):
+        config['board']['network']['ethernet']['phy'] = 'ENC28J60'
+    assert_reports(ethernet_problems(other_phy), 'phy must be one of LAN8720, IP101')
+
+    def no_mdio(config):
+        del config['board']['network']['ethernet']['mdio']
+    assert_reports(ethernet_problems(no_mdio), 'board.network.ethernet: missing mdio pin')
+
+    def adc2(config):
+        loop(config)['adc'] = {'pin': 13}
+    assert not [p for p in ethernet_problems(adc2) if 'ADC2' in p]      # no Wi-Fi: usable
+
+
+def test_a_w5500_takes_its_spi_bus_alone():
+    def w5500(config):
+        config['board']['network']['ethernet'] = {
+            'phy': 'W5500', 'spi': {'bus': 2, 'sck': 18, 'mosi': 23, 'miso': 19, 'cs': 5},
+            'int': 4}
+    assert ethernet_problems(w5500) == []
+    found = ethernet_problems(both(w5500, on_chip(dict(ESP32_SPI, cs=13))))
+    assert_reports(found, 'bus 2 carries the Ethernet W5500, which network.LAN drives alone')
+
+
+def test_hostname_and_static_address():
+    def underscore(config):
+        config['board']['network']['hostname'] = 'secop_rack'
+    assert_reports(ethernet_problems(underscore), "hostname 'secop_rack' must be a DNS name")
+
+    def static(config):
+        config['board']['network']['ipv4'] = {'address': '192.168.1.50',
+                                              'gateway': '192.168.1.1', 'dns': '192.168.1.300'}
+    assert_reports(ethernet_problems(static), "ipv4: dns '192.168.1.300' must be a dotted IPv4")
+
+    def no_address(config):
+        config['board']['network']['ipv4'] = {'gateway': '192.168.1.1'}
+    assert_reports(ethernet_problems(no_address), '(leave it out for DHCP)')
+
+    def wifi_static(config):
+        config['board']['network']['ssid'] = 'LAB-WIFI'
+        config['board']['network']['ipv4'] = {'address': '10.1.2.3'}
+    assert problems('esp32', wifi_static) == []
+
+
+def test_no_ethernet_on_the_pico_w():
+    def wired(config):
+        config['board']['network'] = {'enabled': True, 'interface': 'ethernet',
+                                      'ethernet': {'phy': 'W5500'}}
+    assert_reports(problems('rp2', wired), 'the Pico W has no wired Ethernet')

@@ -159,3 +159,11 @@ def test_make_deploy_board_rp2_on_a_virtual_pico_w():
     assert 'pico_heater: outside, heater, heater_output, system' in output
     assert output.rstrip().endswith('deploy ok')
     assert result['files'] == ['config.json', 'lib', 'main.py', 'secrets.json', 'www']
+
+
+def test_the_deploy_reads_the_address_of_either_link_off_the_console():
+    import board_link
+    found = board_link.CONSOLE['ip']
+    assert found.search('wifi: connected to LAB-WIFI as 192.168.1.57').group(1) == '192.168.1.57'
+    assert found.search('ethernet: link up as 10.0.5.9').group(1) == '10.0.5.9'
+    assert found.search('ethernet: link down') is None

@@ -71,6 +71,9 @@ def test_esp32_board():
     assert 'wifi: connected to lab as 10.0.0.7' in result.stdout
     assert 'wifi: access point setup up as 192.168.4.1' in result.stdout
     assert 'ntp: clock set from 127.0.0.1' in result.stdout
+    assert 'ethernet: LAN8720 does not start: OSError(-1,)' in result.stdout
+    assert 'ethernet: link up as 192.168.1.50' in result.stdout
+    assert 'ethernet: link down' in result.stdout
 
 
 def test_pyboard_board():

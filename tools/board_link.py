@@ -19,7 +19,7 @@ MPREMOTE = os.path.join(os.path.dirname(sys.executable), 'mpremote')
 MPY_BYTECODE = 6                # what mpy-cross writes; MicroPython 1.19+ loads it
 RAW_REPL = b'raw REPL; CTRL-B to exit'
 CONSOLE = {'serving': re.compile(r'SECoP node serving(.*)'),       # what the node prints
-           'ip': re.compile(r'wifi: connected to .* as (\S+)'),
+           'ip': re.compile(r'(?:wifi: connected to .*|ethernet: link up) as (\S+)'),
            'access_point': re.compile(r'wifi: access point .* up as (\S+)')}
 
 

@@ -4,7 +4,7 @@
     .venv/bin/python tools/draw_wiring.py       (writes docs/wiring/*.svg)
 
 The NTC divider, a heater on a low-side MOSFET and one on a solid-state relay, a
-4-wire RTD on a MAX31865, a thermocouple on a MAX31855/6 and the Pico W's pins,
+4-wire RTD on a MAX31865, a thermocouple on a MAX31855/6, the Pico W's pins and a WT32-ETH01,
 drawn from the few symbols of ``Drawing``; coordinates in px on a 20 px grid.
 """
 
@@ -251,6 +251,30 @@ def pico_w(d):
     d.note(500, 'GP23–25 and GP29 drive the wireless chip. ADC inputs: GP26–28 only.')
 
 
+def ethernet_board(d):
+    """WT32-ETH01: its free GPIOs that config-ethernet.json uses; the LAN8720 is on board."""
+    d.box(20, 40, 220, 300, 'WT32-ETH01 (LAN8720)')
+    pins = ((90, '3V3'), (140, 'IO36 (ADC1)'), (190, 'IO39 (ADC1)'), (240, 'IO14 (PWM)'),
+            (290, 'GND'))
+    for y, label in pins:
+        d.add('<circle cx="240" cy="%d" r="4" style="fill:#fff"/>' % y)
+        d.text(230, y + 5, label, 'end')
+    d.wires([(240, 90), (300, 90)], [(240, 140), (300, 140)], [(240, 190), (300, 190)],
+            [(240, 290), (300, 290)])
+    d.wires([(240, 240), (300, 240)], cls='hot')
+    d.labels((310, 95, 'divider supply (r_fixed of both NTCs)'),
+             (310, 145, 'outside NTC divider (as in the NTC drawing)'),
+             (310, 195, 'heater NTC divider'),
+             (310, 245, 'heater: MOSFET gate or SSR input (safe_pins: [14])'),
+             (310, 295, 'ground of the dividers and the heater supply'))
+    d.add('<rect x="60" y="300" width="60" height="30" class="board"/>')
+    d.text(90, 320, 'RJ45', 'middle', 'note')
+    d.note(370, 'GPIO 0, 16, 18, 19, 21, 22, 23, 25, 26, 27 belong to the Ethernet (RMII, MDC/MDIO, '
+           'its oscillator): configcheck refuses them.')
+    d.note(388, 'Power it from 5 V or 3V3, not both; flash through its UART pins (IO1 TX, IO3 RX) '
+           'with IO0 to GND at reset.')
+
+
 # file: (width, height, title, what draws it)
 DRAWINGS = {
     'ntc_divider.svg': (640, 360, 'NTC thermistor in a divider with a filter capacitor',
@@ -259,6 +283,8 @@ DRAWINGS = {
     'ssr_heater.svg': (640, 330, 'Heater on a zero-cross solid-state relay', ssr_heater),
     'max31865_rtd.svg': (760, 340, 'PT100 in 4 wires on a MAX31865', max31865_rtd),
     'thermocouple.svg': (760, 340, 'Thermocouple on a MAX31855 or MAX31856', thermocouple),
+    'ethernet_board.svg': (780, 400, 'WT32-ETH01: the GPIOs of config-ethernet.json',
+                           ethernet_board),
     'pico_w.svg': (700, 520, 'Pico W / Pico 2 W: the pins the shipped config uses',
                    pico_w),
 }

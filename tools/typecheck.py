@@ -78,10 +78,12 @@ def write_config(board, typings):
     code = [os.path.relpath(os.path.join(ROOT, part), os.path.dirname(path))
             for part in ('firmware', 'boards/' + board)]      # pyright wants them relative
     typings = os.path.relpath(typings, os.path.dirname(path))
-    # firmware/netboard.py runs on boards with a network only: the Pyboard's network
-    # module (the PYBD's) has other interfaces
-    exclude = [] if boards.capabilities(board).NETWORK else [
-        os.path.relpath(os.path.join(ROOT, 'firmware', 'netboard.py'), os.path.dirname(path))]
+    # firmware/netboard.py runs on boards with a network only, firmware/ethernet.py on
+    # those with wired Ethernet: other ports' network modules have other interfaces
+    caps = boards.capabilities(board)
+    exclude = [os.path.relpath(os.path.join(ROOT, 'firmware', name), os.path.dirname(path))
+               for name, runs in (('netboard.py', caps.NETWORK),
+                                  ('ethernet.py', caps.ETHERNET_PHYS)) if not runs]
     with open(path, 'w') as f:
         json.dump({'include': code, 'exclude': exclude, 'extraPaths': code, 'typeshedPath': typings,
                    'stubPath': typings, 'pythonPlatform': 'Linux', 'typeCheckingMode': 'basic',

@@ -23,10 +23,11 @@ ADC_ATTENUATIONS = ('0db', '2.5db', '6db', '11db')
 # Outputs (heater PWM, serial TX), and why every other pin cannot be one.
 OUTPUT_PINS = (4, 13, 14, 16, 17, 18, 19, 21, 22, 23, 25, 26, 27, 32, 33)
 INPUT_ONLY_PINS = (34, 35, 36, 37, 38, 39)
+STRAPPING_PINS = (0, 2, 5, 12, 15)      # read at boot; outputs after it (a PHY's power enable)
 PIN_NOTES = (
     ((6, 7, 8, 9, 10, 11), 'drives the SPI flash'),
     (INPUT_ONLY_PINS, 'is an input only'),
-    ((0, 2, 5, 12, 15), 'is a strapping pin: it can glitch high at boot and switch the heater on'),
+    (STRAPPING_PINS, 'is a strapping pin: it can glitch high at boot and switch the heater on'),
     ((1, 3), 'carries the REPL (UART0)'),
 )
 PWM_FREQ_MAX = 40000            # Hz, LEDC at 10-bit resolution and above
@@ -39,6 +40,14 @@ RESERVED_TIMERS = {}
 # (VSPI's own pins are 18, 23, 19).  A chip select is any digital output.
 SPI_BUSES = {1: None, 2: None}
 GPIO_OUTPUTS = OUTPUT_PINS + (5,)      # GPIO 5 (VSPI's CS) must be high at boot, as a CS idles
+
+# Wired Ethernet (board.network "interface": "ethernet", firmware/ethernet.py): the
+# PHYs network.LAN drives (W5500 on SPI where the firmware has it, the others on the
+# EMAC's RMII), the RMII data pins (fixed), and where its 50 MHz clock may come in
+# (GPIO 0, from the PHY board's oscillator) or go out (GPIO 16 or 17).
+ETHERNET_PHYS = ('LAN8720', 'IP101', 'RTL8201', 'DP83848', 'KSZ8041', 'KSZ8081', 'W5500')
+RMII_PINS = (19, 21, 22, 25, 26, 27)
+RMII_CLOCK_PINS = {'in': (0,), 'out': (16, 17)}
 
 # Serial line: UART ids the node may use; pins come from the config (tx, rx).
 UARTS = {1: None, 2: None}      # UART0 is the REPL

@@ -35,6 +35,7 @@ RESERVED_TIMERS = {3: 'is used internally', 5: 'drives the servo outputs',
                    6: 'paces ADC/DAC transfers'}
 OUTPUT_PINS = tuple(TIMERS)
 INPUT_ONLY_PINS = ()
+STRAPPING_PINS = ()
 PIN_NOTES = ()
 PWM_FREQ_MAX = 40000
 PWM_FREQ_MIN = 1
@@ -44,6 +45,10 @@ PWM_FREQ_MIN = 1
 SPI_BUSES = {1: ('X6', 'X8', 'X7'), 2: ('Y6', 'Y8', 'Y7')}
 GPIO_OUTPUTS = tuple('X%d' % n for n in range(1, 13)) + tuple('X%d' % n for n in range(17, 23)) \
     + tuple('Y%d' % n for n in range(1, 13))
+
+ETHERNET_PHYS = ()              # no wired Ethernet
+RMII_PINS = ()
+RMII_CLOCK_PINS = {}
 
 # Serial line: each UART's fixed (TX, RX) pins; 'vcp' is the USB virtual port.
 UARTS = {1: ('X9', 'X10'), 2: ('X3', 'X4'), 3: ('Y9', 'Y10'), 4: ('X1', 'X2'),

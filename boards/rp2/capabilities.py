@@ -26,6 +26,7 @@ ADC_ATTENUATIONS = None
 # frequency.  GP23-25 and GP29 drive the wireless chip on the W boards.
 OUTPUT_PINS = tuple(range(0, 23)) + (26, 27, 28)
 INPUT_ONLY_PINS = ()
+STRAPPING_PINS = ()
 PIN_NOTES = (
     ((23, 24, 25, 29), "drives the wireless chip (CYW43439) of the Pico W"),
 )
@@ -39,6 +40,10 @@ RESERVED_TIMERS = {}
 SPI_BUSES = {0: ((2, 6, 18, 22), (3, 7, 19), (0, 4, 16, 20)),
              1: ((10, 14, 26), (11, 15, 27), (8, 12, 28))}
 GPIO_OUTPUTS = OUTPUT_PINS
+
+ETHERNET_PHYS = ()              # no wired Ethernet
+RMII_PINS = ()
+RMII_CLOCK_PINS = {}
 
 # Serial line: each UART's fixed (TX, RX) pins here (both can move; these are the
 # defaults of the rp2 port).  The REPL is on USB, not on a UART.

@@ -1,7 +1,9 @@
-"""Fake ``network`` for host tests of boards/esp32: host only, never deploy.
+"""Fake ``network`` for host tests of boards/esp32 and boards/rp2: host only, never deploy.
 
 ``WLAN.attempts_until_connected`` scripts the station: connect() succeeds on
-that attempt (0 = never).  ``events`` records what the board code did."""
+that attempt (0 = never).  ``LAN`` is the wired interface: ``lan_linked[0]`` is
+its cable (link up while the interface is active), ``lan_start_failures`` how many
+``active(True)`` calls fail as with a PHY that does not answer.  ``events`` records what the board code did."""
 
 STA_IF = 0
 AP_IF = 1
@@ -13,9 +15,15 @@ STAT_CONNECT_FAIL = 203
 STAT_GOT_IP = 1010
 AUTH_OPEN = 0
 AUTH_WPA2_PSK = 3
+PHY_LAN8720 = 0
+PHY_IP101 = 1
+PHY_RTL8201 = 2
+PHY_W5500 = 10
 
 events = []
 attempts_until_connected = [3]
+lan_linked = [True]
+lan_start_failures = [0]
 _interfaces = {}
 
 
@@ -64,3 +72,29 @@ class _WLAN:
 
     def ifconfig(self):
         return ('10.0.0.7' if self.interface == STA_IF else '192.168.4.1', '', '', '')
+
+
+class LAN:
+    def __init__(self, **kwargs):
+        self.kwargs = kwargs
+        self.up = False
+        self.address = ('192.168.1.80', '255.255.255.0', '192.168.1.1', '192.168.1.1')
+        events.append(('lan', kwargs))
+
+    def active(self, on=None):
+        if on is None:
+            return self.up
+        if on and lan_start_failures[0]:
+            lan_start_failures[0] -= 1
+            raise OSError(-1)           # the PHY did not answer
+        self.up = bool(on)
+        events.append(('lan active', self.up))
+
+    def isconnected(self):
+        return self.up and lan_linked[0]
+
+    def ifconfig(self, config=None):
+        if config is None:
+            return self.address
+        self.address = config
+        events.append(('lan ifconfig', config))

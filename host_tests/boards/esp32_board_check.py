@@ -107,6 +107,7 @@ async def ntp_resolves_once_per_connection():
         def connected(self):
             return True
 
+    original = netboard._resolve
     netboard._resolve = resolve
     b = board.Board({'safe_pins': [25], 'network': NET, 'secrets': 'missing.json'})
     b.link = Station()
@@ -118,6 +119,54 @@ async def ntp_resolves_once_per_connection():
     await asyncio.sleep_ms(200)
     check('NTP host resolved again after a reconnect', len(resolved) == 2)
     task.cancel()
+    netboard._resolve = original
+
+
+async def ethernet():
+    """WT32-ETH01: a LAN8720 whose first start fails, a static address, the link
+    dropping and coming back; SNTP once it is up."""
+    network.events.clear()
+    network.lan_start_failures[0] = 1
+    network.lan_linked[0] = True
+    net = {'enabled': True, 'interface': 'ethernet', 'hostname': 'rack-node',
+           'backoff_min': 0.05, 'backoff_max': 0.1,
+           'ethernet': {'phy': 'LAN8720', 'phy_addr': 1, 'mdc': 23, 'mdio': 18, 'power': 16,
+                        'ref_clk': 0, 'ref_clk_mode': 'in'},
+           'ipv4': {'address': '192.168.1.50', 'gateway': '192.168.1.1'},
+           'ntp': {'host': '127.0.0.1', 'port': NTP_PORT, 'interval': 3600}}
+    b = board.Board({'safe_pins': [14], 'network': net})
+    check('hostname before the interface', network.events[0] == ('hostname', 'rack-node'))
+    made = network.events[1][1]
+    check('LAN on the RMII pins of the config', (
+        made['mdc'].id, made['mdio'].id, made['power'].id, made['ref_clk'].id,
+        made['ref_clk_mode'], made['phy_type'], made['phy_addr']) == (
+        23, 18, 16, 0, machine.Pin.IN, network.PHY_LAN8720, 1))
+    check('link and time tasks', [name for name, _ in b.tasks(None)] == ['ethernet', 'ntp'])
+    check('not up before it starts', not b.network_up())
+    tasks = [asyncio.create_task(factory()) for _, factory in b.tasks(None)]
+
+    async def until(state):
+        for _ in range(60):             # the link is polled once a second
+            if b.network_up() == state and (b.link.ip is not None) == state:
+                return True
+            await asyncio.sleep_ms(50)
+        return False
+    check('link up', await until(True))
+    network.lan_linked[0] = False
+    check('link down', await until(False))
+    network.lan_linked[0] = True
+    check('link up again', await until(True))
+    for _ in range(40):
+        if b.clock().synced:
+            break
+        await asyncio.sleep_ms(50)
+    check('started after the PHY failed once', ('lan active', True) in network.events)
+    check('static address', ('lan ifconfig', ('192.168.1.50', '255.255.255.0', '192.168.1.1',
+                                              '192.168.1.1')) in network.events)
+    check('each rise counted', b.link.connections == 2 and b.link.ip == '192.168.1.50')
+    check('clock synced by SNTP over the wire', b.clock().synced)
+    for task in tasks:
+        task.cancel()
 
 
 def declarations():
@@ -132,4 +181,5 @@ declarations()
 asyncio.run(wifi_and_time())
 asyncio.run(sntp_timeout())
 asyncio.run(ntp_resolves_once_per_connection())
+asyncio.run(ethernet())
 print('ESP32 OK')

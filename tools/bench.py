@@ -387,6 +387,11 @@ def rows(r):
                 us, grown)) for name, us, grown in i['requests']],
         'code': lambda c: [('code a deploy copies: %s' % path, '%d bytes in %d files' % tuple(v))
                            for path, v in c.items()],
+        'sensors': lambda c: [
+            ('heap of the built node with the heater on a %s, more than on its NTC (the '
+             'simulator\'s chip models imported in both), 64-bit / 32-bit' % chip.upper(),
+             '%s / %s' % (kb(c[chip]), kb(c['wasm32'][chip]) if 'wasm32' in c else 'not run'))
+            for chip in mpy_probe.CHIPS],
         'wasm32': wasm32_rows,
         'boot': lambda b: [('boot to the first `*IDN?` reply (median), ours / frappy',
                             '%.0f / %.0f ms' % (b['ours_ms'], b['frappy_ms']))],
@@ -439,6 +444,7 @@ def into_docs(text, path=DOC, name='bench'):
 # --- main ---
 def measure(plan, only, log):
     steps = (('inside', lambda w: mpy_probe.inside(w, DEFAULT_HEAP)),
+             ('sensors', lambda w: mpy_probe.sensors(w, DEFAULT_HEAP)),
              ('code', mpy_probe.code_size),
              ('wasm32', mpy_probe.wasm32_heap),
              ('network', lambda w: network(plan, w, log)),
@@ -462,7 +468,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--quick', action='store_true',
                         help='smoke run: fewer requests, coarse bisection (a few minutes)')
-    parser.add_argument('--only', help='comma-separated: inside, code, wasm32, network, heap, '
+    parser.add_argument('--only', help='comma-separated: inside, sensors, code, wasm32, network, heap, '
                         'boot, drift (default: all)')
     parser.add_argument('--docs', action='store_true',
                         help='also put the table into docs/performance.md and the board table '

@@ -90,11 +90,11 @@ for name in ('read heater:value', 'read outside:value', 'change heater:_maxheate
 '''
 
 
-def inside(workdir, heap):
+def inside(workdir, heap, config=SIM_CONFIG, probe=None):
     """Heap of the imports and the built node, qstr pool, per-request time and bytes."""
     code = [build_mpy.build(os.path.join(ROOT, path), os.path.join(workdir, 'mpy', path))
             for path in ('firmware', 'boards/sim')]
-    done = subprocess.run([MICROPYTHON, '-X', 'heapsize=' + heap, '-c', PROBE, SIM_CONFIG],
+    done = subprocess.run([MICROPYTHON, '-X', 'heapsize=' + heap, '-c', probe or PROBE, config],
                           capture_output=True, text=True, timeout=300, cwd=workdir,
                           env=dict(os.environ, MICROPYPATH=':'.join(['.frozen'] + code)))
     if done.returncode:
@@ -107,6 +107,35 @@ def inside(workdir, heap):
             result['qstr'] = int(re.search(r'n_total_bytes=(\d+)', line).group(1))
         elif line.startswith('REQ '):
             result['requests'].append(json.loads(line[4:]))
+    return result
+
+
+CHIPS = ('max31865', 'max31855', 'max31856')
+
+
+def sensors(workdir, heap):
+    """What a converter chip costs a board: the built node with the tutorial heater read
+    through each chip (boards/sim/config-<chip>.json) against its NTC (config.json), with
+    the simulator's register models (boards/sim/chips.py, which a board does not load)
+    imported with the firmware in both; ``model``: what importing those takes.  64-bit
+    (the unix port), and 32-bit (``wasm32``: the ESP32-like scenario's built node) where
+    that port is installed."""
+    probe = PROBE.replace('import app, board\n', 'import app, board, chips\n')
+    assert probe != PROBE
+    bare = inside(workdir, heap)['mem']
+    base = inside(workdir, heap, probe=probe)['mem']
+    result = {'model': base['firmware'] - bare['firmware']}
+    for chip in CHIPS:
+        config = os.path.join(ROOT, 'boards', 'sim', 'config-%s.json' % chip)
+        result[chip] = inside(workdir, heap, config, probe)['mem']['built'] - base['built']
+    if wasm32.missing():
+        return result
+    built = {}
+    for chip in ('',) + CHIPS:
+        config = os.path.join(ROOT, 'boards', 'sim', 'config%s.json' % ('-' + chip if chip else ''))
+        scenario = ('sim', config, 4, 1, ('socket', 'chips'), '')
+        built[chip] = wasm32_scenario(workdir, 'chip', 1, scenario)['steps']['built']
+    result['wasm32'] = {chip: built[chip] - built[''] for chip in CHIPS}
     return result
 
 
@@ -125,11 +154,12 @@ def code_size(workdir):
     return sizes
 
 
-def wasm32_scenario(workdir, name, rounds=3):
-    """{'steps': {step: live heap in bytes}} of one scenario, without the runtime's own
-    heap and the fakes' (``runtime``, ``fakes``), and for the ESP32-like one
-    ``requests``: {request: bytes it allocates}."""
-    board, config_path, tcp_clients, websockets, fakes, _ = WASM32_SCENARIOS[name]
+def wasm32_scenario(workdir, name, rounds=3, scenario=None):
+    """{'steps': {step: live heap in bytes}} of one scenario (``scenario``: one not in
+    WASM32_SCENARIOS, in their form), without the runtime's own heap and the fakes'
+    (``runtime``, ``fakes``), and for the ESP32-like one ``requests``: {request: bytes it
+    allocates}."""
+    board, config_path, tcp_clients, websockets, fakes, _ = scenario or WASM32_SCENARIOS[name]
     code = [build_mpy.build(os.path.join(ROOT, path), os.path.join(workdir, 'mpy', path))
             for path in ('firmware', 'boards/' + board)]
     run = os.path.join(workdir, 'wasm32-' + board)

@@ -21,8 +21,6 @@ the thermocouple voltage from the type K reference function (NIST ITS-90).
 import math
 import random
 
-from control.rtd import RTD
-
 _CJ_ERROR = 0.2                 # K: the cold-junction sensor's error
 _RTD_NOISE = 0.005              # K rms of the RTD chip's own conversion
 _TC_NOISE = 0.03                # K rms of a thermocouple chip's input stage
@@ -138,6 +136,7 @@ class SimMAX31865(RegisterChip):
 
     def __init__(self, board, channel, sensor):
         RegisterChip.__init__(self, board, channel, b'\x00\x00\x00\xff\xff\x00\x00\x00')
+        from control.rtd import RTD         # the firmware's model, as the chip's driver loads it
         r0 = sensor.get('r0', 100)
         self.rtd = RTD(r0)
         self.r_ref = sensor.get('r_ref', 4.3 * r0)

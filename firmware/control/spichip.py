@@ -1,7 +1,7 @@
 """Temperature converter chips on SPI (MAX31865, MAX31855, MAX31856): what they share.
 
-A chip object is both the sensor (``t_min``/``t_max``, ``convert(raw)``: pure, so
-the host's config check builds it like any sensor) and, once ``connect``ed to its
+A chip object is both the sensor (``t_min``/``t_max``: the host's config check
+builds it like any sensor, control/chipconfig.py) and, once ``connect``ed to its
 bus and chip-select pin, the thermometer a module reads (``measure()``).  The
 chips convert continuously by themselves; ``measure`` reads one at most once per
 conversion time (``CONVERSION_MS``) and otherwise gives the last result again, so

@@ -25,9 +25,11 @@ import registry
 from control import chipconfig, sensorconfig
 
 try:
+    from boards import propcheck
     from boards.checkbase import (adc_pin, check_pins, claim_pin, flag, identifier, is_number,
                                   known_keys, listing, number, output_pin, use_pin)
 except ImportError:                 # MicroPython: boards/ itself is on the path
+    import propcheck
     from checkbase import (adc_pin, check_pins, claim_pin, flag, identifier, is_number,
                            known_keys, listing, number, output_pin, use_pin)
 
@@ -353,6 +355,10 @@ def _check_modules(ctx):
                 _check_sensor_safety(ctx, where, cfg, sensor, kind)
         elif kind == 'heater':
             _check_heater_module(ctx, where, cfg, modules[:index])
+    for index, cfg in enumerate(modules):
+        if type(cfg) is dict:
+            ctx.module = index
+            propcheck.check(ctx, 'modules[%d] %r' % (index, cfg.get('name')), cfg, names)
     ctx.module = None
 
 

@@ -644,3 +644,26 @@ def test_no_ethernet_on_the_pico_w():
         config['board']['network'] = {'enabled': True, 'interface': 'ethernet',
                                       'ethernet': {'phy': 'W5500'}}
     assert_reports(problems('rp2', wired), 'the Pico W has no wired Ethernet')
+
+def test_secop_properties_in_either_version_form():
+    def set_properties(**props):
+        return lambda config: loop(config).update(props)
+    for good in (dict(visibility='expert', meaning=['temperature_regulation', 20]),
+                 dict(visibility='wwr', meaning={'function': 'temperature', 'importance': 50,
+                                                 'belongs_to': 'sample'}, group='block'),
+                 dict(meaning={'link': 'https://example.org/t', 'key': 'T'})):
+        assert problems('sim', set_properties(**good)) == [], good
+    for bad, fragment in ((dict(visibility='bogus'), "visibility 'bogus' must be one of"),
+                          (dict(visibility='rw-'), 'visibility'),
+                          (dict(meaning=['temperature', 51]), 'importance 51'),
+                          (dict(meaning={'function': 'temperature', 'importance': 60}),
+                           'importance 60'),
+                          (dict(meaning={'importance': 10}), 'needs a function or a link'),
+                          (dict(meaning={'function': 'temperature', 'belongs_to': 'me'}),
+                           'belongs_to'),
+                          (dict(meaning={'function': 'temperature', 'key': 'T'}),
+                           'key needs a link'),
+                          (dict(meaning='temperature'), 'must be [function, importance]'),
+                          (dict(group='Outside'), "'Outside' is a module's name"),
+                          (dict(group='rack:system'), "'system' is a module's name")):
+        assert_reports(problems('sim', set_properties(**bad)), fragment)

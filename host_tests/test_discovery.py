@@ -39,7 +39,7 @@ def ask(port, payload, timeout=2.0):
             return None
 
 
-LONG_DESCRIPTION = 'Ofen \u00fcber 1000 \u00b0C \u2013 "quoted"\n' * 40 + 'END'
+LONG_DESCRIPTION = '\U0001f321 Ofen \u00fcber 1000 \u00b0C \u2013 "quoted"\n' * 40 + 'END'
 
 
 @pytest.fixture(scope='module')

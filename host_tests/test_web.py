@@ -27,6 +27,7 @@ def node(tmp_path_factory):
     with open(os.path.join(ROOT, 'boards', 'sim', 'config.json')) as f:
         config = json.load(f)
     config['tcp']['idle_timeout'] = 3
+    config['node']['description'] += ' (\u00b0C, \U0001f321)'  # a frame's length is in bytes
     path = tmp_path_factory.mktemp('web') / 'config.json'
     path.write_text(json.dumps(config))
     with SimNode(config=str(path), speed=10) as sim:
@@ -94,6 +95,11 @@ def test_bad_requests(node):
         node.port, b'GET / HTTP/1.1\r\n' + b'X: y\r\n' * 100 + b'\r\n'))[0] == 431
     assert split_response(http_get(
         node.port, b'GET / HTTP/1.1\r\nUpgrade: websocket\r\n\r\n'))[0] == 400
+    upgrade = b'GET / HTTP/1.1\r\nUpgrade: websocket\r\nSec-WebSocket-Key: eA==\r\n'
+    assert split_response(http_get(node.port, upgrade + b'\r\n'))[0] == 400    # no version
+    status, headers, _ = split_response(http_get(
+        node.port, upgrade + b'Sec-WebSocket-Version: 8\r\n\r\n'))
+    assert status == 426 and headers['sec-websocket-version'] == '13'       # RFC 6455 4.4
 
 
 def test_slow_request_is_served_and_half_request_times_out(node):
@@ -252,14 +258,13 @@ def test_fragments_ping_and_describe_stream(node):
         opcode, final, payload = ws.recv()
         assert opcode == 1 and final and payload.startswith(b'reply heater:value [')
         ws.send(b'describe')
-        frames = [ws.recv()]
-        while not frames[-1][1]:
-            frames.append(ws.recv())
-        assert frames[0][0] == 1 and all(f[0] == 0 for f in frames[1:])
-        message = b''.join(f[2] for f in frames).decode()
+        opcode, final, payload = ws.recv()          # RFC-107: one message, one frame
+        assert opcode == 1 and final and payload.endswith(b'}\n') and len(payload) > 4096
+        message = payload.decode()
         assert message.startswith('describing . {') and json.loads(message.split(' ', 2)[2])
-        ws.send(b'\xff\xfe bad utf-8')
-        assert ws.recv()[2].startswith(b'error')
+        ws.send('read heater:\u00e9'.encode()[:-1], final=False)    # UTF-8 is checked
+        ws.send('read heater:\u00e9'.encode()[-1:], opcode=0)       # per message
+        assert ws.recv()[2].startswith(b'error_read heater:\\u00e9 ["ProtocolError"')
     finally:
         ws.close()
 
@@ -271,6 +276,7 @@ def test_fragments_ping_and_describe_stream(node):
     (dict(payload=b'*IDN?', opcode=0), 1002),           # continuation of nothing
     (dict(payload=b'x' * 200, opcode=9), 1002),         # control frame too long
     (dict(payload=b'\x03\xe8', opcode=8), 1000),        # the client closes
+    (dict(payload=b'\xff\xfe bad utf-8'), 1007),        # a text message must be UTF-8
 ])
 def test_bad_frames_close_with_a_code(node, frame, code):
     ws = RawWebSocket(node.port)

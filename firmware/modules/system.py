@@ -7,7 +7,7 @@ from secop.datatypes import Double, Int, String
 from secop.module import Command, Parameter, Readable, declare
 
 _MAX = const(1 << 24)      # exact in a float32 client; larger figures are reported as this
-_BYTES = Int(0, _MAX, unit='B')
+_BYTES = Int(0, _MAX)          # bytes (the description says so: an int has no unit)
 
 
 def build(app, cfg, built):
@@ -25,7 +25,7 @@ class System(Readable):
         Readable.accessibles,
         ('value', Parameter('free heap in bytes after the last garbage collection', _BYTES)),
         ('pollinterval', Parameter('interval of collection and update', Double(1, 3600, unit='s'),
-                                   readonly=False, default=10.0, visibility='expert')),
+                                   readonly=False, default=10.0, visibility='w--')),
         ('_mem_alloc', Parameter('allocated heap in bytes after the last collection', _BYTES)),
         ('_uptime', Parameter('seconds since boot', Double(0, unit='s', fmtstr='%.0f'))),
         ('_clients', Parameter('connected clients (TCP and serial)', Int(0, 64))),
@@ -33,7 +33,7 @@ class System(Readable):
                                Int(0, _MAX))),
         ('_reset_cause', Parameter('why the board last reset', String(maxchars=32))),
         ('_reset_settings', Command('kept settings back to the config values',
-                                    visibility='expert')),
+                                    visibility='w--')),
     )
 
     def __init__(self, name, description, clock, clients, reset_cause='unknown', dropped=None,

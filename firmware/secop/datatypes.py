@@ -123,13 +123,10 @@ class Double(_Numeric):
 
 class Int(DataType):
     TYPE = 'int'
-    unit = ''
 
-    def __init__(self, min=-(1 << 24), max=1 << 24, unit=''):
-        self.min = min
+    def __init__(self, min=-(1 << 24), max=1 << 24):
+        self.min = min      # no unit: SECoP's int SHOULD have none (scaled or double for one)
         self.max = max
-        if unit:
-            self.unit = unit
         self.default = _clamp_zero(min, max)
 
     def validate(self, value):

@@ -2,7 +2,7 @@
 
 A node is described when a client connects, not in between, so the node
 imports this module for each chunk of a description it writes and forgets it
-(``sys.modules``) when one is complete (``Node._description``): the .mpy
+(``sys.modules``) when one is complete (``Node.description_line``): the .mpy
 deploy loads code into the heap, and this code need not stay there.  A
 description a client abandons pins no copy of it (a chunk holds none).
 Datatypes, declarations and modules hold only their data; what of it a
@@ -11,9 +11,6 @@ docs/protocol.md), is decided here.
 """
 
 from secop.codec import encode, encode_str
-
-_VISIBILITY = {'user': 'www', 'advanced': 'ww-', 'expert': 'w--'}
-
 
 def head(node):
     """The line's start: the node's properties, up to its modules."""
@@ -76,18 +73,33 @@ def _module(module, v2):
             value = props[key]
             if key == 'visibility':
                 value = _visibility(value, v2)
-            elif key == 'meaning' and v2 and type(value) in (list, tuple) and len(value) == 2:
-                value = {'function': value[0], 'importance': value[1]}     # 1.x: a pair
-            pairs.append((key, encode(value)))
+            elif key == 'meaning':
+                value = _meaning(value, v2)
+            if value is not None:
+                pairs.append((key, encode(value)))
     return pairs
 
 
-def _visibility(word, v2, readonly=False):
-    """A 1.x visibility word as the version wants it (2.0: three access letters)."""
-    if not v2 or word not in _VISIBILITY:
-        return word
-    letters = _VISIBILITY[word]
-    return letters.replace('w', 'r') if readonly else letters
+def _visibility(letters, v2, readonly=False):
+    """The node's visibility (SECoP 2.0's three access letters for expert, advanced
+    and user) as the version wants it: 2.0 without a ``w`` on a read-only
+    parameter; 1.x the word of the lowest level that sees the accessible."""
+    if type(letters) is not str or len(letters) != 3:
+        return letters          # not the node's form: let through as configured
+    if v2:
+        return letters.replace('w', 'r') if readonly else letters
+    return 'user' if letters[2] != '-' else 'advanced' if letters[1] != '-' else 'expert'
+
+
+def _meaning(meaning, v2):
+    """The node's meaning (SECoP 2.0's object) as the version wants it: 1.x a
+    ``[function, importance]`` pair (importance 0 where none is given), nothing
+    for a meaning without a function (a ``link`` only)."""
+    if v2 or type(meaning) is not dict:
+        return meaning
+    if 'function' not in meaning:
+        return None
+    return [meaning['function'], meaning.get('importance', 0)]
 
 
 def datainfo(dt):

@@ -225,8 +225,11 @@ class Module:
                 self.set_error(param.name, err)
         return param
 
-    def validate(self, param, raw):
-        """Check a requested new value; returns the internal value."""
+    def validate(self, param, raw, checking=False):
+        """Check a requested new value; returns the internal value.  For ``check``
+        (``checking``) a value its datainfo takes but a ``check_<param>`` hook
+        refuses (dynamic limits: the present configuration) is ``Impossible``;
+        ``RangeError`` is outside the datainfo (SECoP 2.0's check)."""
         decl = param.decl
         if decl.readonly or decl.constant is not None:
             raise SECoPError('ReadOnly', '%s:%s is read only' % (self.name, param.name))
@@ -237,7 +240,12 @@ class Module:
             value = datatype.validate(raw)
         checker = getattr(self, 'check_' + param.name, None)
         if checker is not None:
-            checker(value)
+            try:
+                checker(value)
+            except SECoPError as err:
+                if checking and err.name == 'RangeError':
+                    raise SECoPError('Impossible', err.text)
+                raise
         return value
 
     def change(self, param, raw):
@@ -286,7 +294,7 @@ class Readable(Module):
                              status_type(('IDLE', IDLE), ('WARN', WARN), ('ERROR', ERROR)),
                              default=(IDLE, ''))),
         ('pollinterval', Parameter('polling interval', Double(0.1, 120, unit='s'),
-                                   readonly=False, default=1.0, visibility='expert')),
+                                   readonly=False, default=1.0, visibility='w--')),
     )
 
 

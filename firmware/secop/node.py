@@ -205,9 +205,9 @@ class Node:
         session.send(self.idn)
 
     def _describe(self, session, specifier, data):
-        session.send(self._description())
+        session.send(self.description_line())
 
-    def _description(self):
+    def description_line(self):
         """The ``describing`` line in chunks, each built by secop.describe, which
         is imported per chunk (a lookup once loaded) and forgotten when the
         line is complete: a chunk that waits to be written holds no code."""
@@ -308,9 +308,7 @@ class Node:
     def _change(self, session, specifier, data):
         module, param = self._parameter(specifier)
         self._check_write(session, module, param.name)
-        if param.decl.readonly or param.decl.constant is not None:
-            raise SECoPError('ReadOnly', '%s is read only' % specifier)
-        module.change(param, parse_json(data))
+        module.change(param, parse_json(data))      # ReadOnly: Module.validate
         session.send(self._reply(param, specifier, 'changed', 'error_change'))
 
     def _do(self, session, specifier, data):
@@ -330,7 +328,7 @@ class Node:
             raise SECoPError('NotCheckable', '%s cannot be checked' % specifier)
         raw = parse_json(data)
         if is_param:
-            text = item.decl.datatype.encode(module.validate(item, raw))
+            text = item.decl.datatype.encode(module.validate(item, raw, True))
         else:
             argument = item.datatype.argument
             value = module.check_argument(item, raw)
@@ -339,11 +337,10 @@ class Node:
 
     def _logging(self, session, specifier, data):
         value = parse_json(data)
-        if value is False:
-            value = 'off'
-        if type(value) is not str:
+        level = 'off' if value is False else value      # 1.0's false, echoed as sent
+        if type(level) is not str:
             raise SECoPError('WrongType', 'level must be "debug", "info", "error" or "off"')
-        number = _level_number(value)
+        number = _level_number(level)
         if number is None:
             raise SECoPError('RangeError', 'level must be "debug", "info", "error" or "off"')
         if specifier:
@@ -355,7 +352,8 @@ class Node:
         else:
             session.log_level = number
             session.log_modules = None
-        session.send(message('logging', specifier, encode_str(value)))
+        session.send(message('logging', specifier, 'false' if value is False
+                             else encode_str(value)))
 
     def _help(self, session, specifier, data):
         from secop import helptext

@@ -20,7 +20,7 @@ from micropython import const
 PAGE = 'www/index.html.gz'      # relative to the working directory: / on a board
 _MAX_HEADERS = const(64)
 _DISCARD_MS = const(1000)      # after refusing a request, how long to swallow the rest of it
-_STATUS = {200: 'OK', 400: 'Bad Request', 404: 'Not Found',
+_STATUS = {200: 'OK', 400: 'Bad Request', 404: 'Not Found', 426: 'Upgrade Required',
            431: 'Request Header Fields Too Large', 503: 'Service Unavailable'}
 
 
@@ -73,7 +73,7 @@ async def serve(conn, start, newline, end):
     request = bytes(conn.buf[start:newline]).split()
     target = request[1].split(b'?')[0] if len(request) == 3 else None
     lines = Lines(conn, newline + 1, end)
-    upgrade = key = None
+    upgrade = key = version = None
     for _ in range(_MAX_HEADERS):
         span = await lines.line()
         if span is None:
@@ -88,13 +88,17 @@ async def serve(conn, start, newline, end):
             upgrade = value.strip().lower()
         elif name == b'sec-websocket-key':
             key = value.strip()
+        elif name == b'sec-websocket-version':
+            version = value.strip()
     else:
         return await respond(conn, 431)
     if target is None:
         return await respond(conn, 400)
     if upgrade == b'websocket':
-        if not key:
+        if not key or not version:
             return await respond(conn, 400)
+        if version != b'13':        # RFC 6455 4.4: say which version this node speaks
+            return await respond(conn, 426)
         try:
             from transport import websocket
         except MemoryError:     # the heap cannot take its code now: say so, serve on
@@ -117,6 +121,8 @@ async def respond(conn, code, text=None, size=0, path=None):
         kind = 'text/plain; charset=utf-8'
     else:
         kind = 'text/html; charset=utf-8\r\nContent-Encoding: gzip\r\nCache-Control: no-cache'
+    if code == 426:
+        kind += '\r\nSec-WebSocket-Version: 13'
     head = ('HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n'
             'Connection: close\r\n\r\n' % (code, _STATUS[code], kind, size))
     written = asyncio.Event()

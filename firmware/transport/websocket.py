@@ -6,14 +6,14 @@ only the framing changes:
 
 - out: the connection's one writer still writes every byte.  The session's
   ``pop`` is wrapped so that each SECoP message leaves as one TEXT frame (its
-  LF kept, which RFC-107 allows); a streamed reply (``describe``) leaves as
-  fragments, one per chunk, closed by an empty final frame, so it is never
-  built whole.  Control frames and the handshake are queued already framed
+  LF kept, which RFC-107 allows); the one streamed reply, ``describe``, too:
+  its length is measured first (``_line_bytes``), then the frame header and
+  the chunks go out as they come, so the report is never built whole.  Control frames and the handshake are queued already framed
   (``Frames``).
 - in: frames are read into the connection's input buffer and unmasked there.
   A message (fragments joined) longer than that buffer (``max_line``) closes
   the connection with 1009; an unmasked or malformed frame with 1002, a binary
-  one with 1003.  Each line of a text message is one SECoP request.
+  one with 1003, a text message that is not UTF-8 with 1007.  Each line of a text message is one SECoP request.
 """
 
 import asyncio
@@ -23,7 +23,7 @@ from micropython import const
 
 _GUID = b'258EAFA5-E914-47DA-95CA-C5AB0DC85B11'
 _CONTINUATION, _TEXT, _BINARY, _CLOSE, _PING, _PONG = 0, 1, 2, 8, 9, 10
-NORMAL, PROTOCOL_ERROR, UNSUPPORTED, TOO_BIG = 1000, 1002, 1003, 1009
+NORMAL, PROTOCOL_ERROR, UNSUPPORTED, NOT_UTF8, TOO_BIG = 1000, 1002, 1003, 1007, 1009
 _CLOSE_WAIT_MS = const(2000)       # how long a close frame may take to leave
 
 
@@ -57,8 +57,8 @@ class Frames:
         self.written.set()
 
 
-def _framed(pop):
-    """Wrap a session's ``pop``: each entry leaves as frames."""
+def _framed(pop, node):
+    """Wrap a session's ``pop``: each entry leaves as one frame."""
     def framed_pop():
         out = pop()
         if type(out) is Frames:
@@ -66,18 +66,22 @@ def _framed(pop):
         if type(out) is str:
             data = out.encode()
             return (frame_header(_TEXT, len(data)) + data,)
-        return _fragments(out)
+        return _one_frame(out, _line_bytes(node))
     return framed_pop
 
 
-def _fragments(chunks):
-    opcode = _TEXT
-    for chunk in chunks:
-        data = chunk.encode() if type(chunk) is str else chunk
-        if data:
-            yield frame_header(opcode, len(data), False) + data
-            opcode = _CONTINUATION
-    yield frame_header(opcode, 0)
+def _one_frame(chunks, length):
+    yield frame_header(_TEXT, length)
+    yield from chunks
+
+
+def _line_bytes(node):
+    """The length in bytes of the ``describing`` line (the one reply queued as
+    chunks), from a first pass over it: one chunk at a time, as it is sent."""
+    length = 0
+    for chunk in node.description_line():
+        length += len(chunk.encode())
+    return length
 
 
 async def serve(conn, key, unread):
@@ -88,7 +92,7 @@ async def serve(conn, key, unread):
     session.send(Frames('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n'
                         'Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n'
                         % accept_key(key)))
-    session.pop = _framed(session.pop)
+    session.pop = _framed(session.pop, conn.node)
     try:
         code = await Reader(conn, unread).run()
     except EOFError:
@@ -176,6 +180,8 @@ class Reader:
             elif opcode == (_TEXT if at == 0 else _CONTINUATION):
                 self.start = at + length        # the payload joins the message
                 if final:
+                    if not _is_utf8(self.conn.view[:self.start]):
+                        return NOT_UTF8
                     await self._requests()
                 continue
             elif opcode != _PONG:
@@ -203,3 +209,12 @@ class Reader:
         node, session = self.conn.node, self.conn.session
         while not node.ready_for_request(session):
             await asyncio.sleep_ms(20)
+
+
+def _is_utf8(data):
+    """A text message must be UTF-8 as a whole (RFC 6455 8.1), else close 1007."""
+    try:
+        str(data, 'utf-8')
+    except UnicodeError:
+        return False
+    return True

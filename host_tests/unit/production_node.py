@@ -9,6 +9,7 @@ import gc
 import json
 
 import app
+import configform
 import fake_ticks
 import tutorial_node
 
@@ -85,10 +86,13 @@ CONFIG = {
 }
 
 
-def make_node(clock=None, **node):
-    """The node of CONFIG, with ``node`` settings added (``clock`` is ignored: the
-    board's fake ticks drive it).  The builder consumes the config it is given, so
-    it gets a copy."""
+def make_node(clock=None, modules=None, **node):
+    """The node of CONFIG, with ``node`` settings added and ``modules`` ({name: keys})
+    merged into the modules' entries (``clock`` is ignored: the board's fake ticks
+    drive it).  The builder consumes the config it is given, so it gets a copy."""
     config = json.loads(json.dumps(CONFIG))
     config['node'].update(node)
+    for entry in config['modules']:
+        entry.update((modules or {}).get(entry['name'], {}))
+    configform.one_form(config)         # as builder.load_config does with a config.json
     return app.App(config, GoldenBoard()).node

@@ -1,9 +1,11 @@
 """builder.guard (both runtimes): the structural check the node runs at boot instead of
 the full rules, which run on the host."""
 
+import json
 import unittest
 
 import builder
+import configform
 
 
 class Guard(unittest.TestCase):
@@ -31,3 +33,17 @@ class Guard(unittest.TestCase):
                          ['a', 'module1', 'module2', 'module3'])
         self.assertEqual(len(problems), 3)
         self.assertIn("'module3'", problems[2])     # how App finds a module's problems
+
+
+class WholeCharacters(unittest.TestCase):
+    """configform (load_config): a config that escapes a character beyond the BMP as a UTF-16
+    surrogate pair (as Python's json.dumps does) gives one whole character."""
+
+    def test_pairs_joined_lone_surrogates_replaced(self):
+        config = configform.one_form(json.loads(
+            '{"node": {"description": "x\\ud83c\\udf21y"}, '
+            '"modules": [{"name": "\\ud83c", "d": ["z\\udf21", 5, "\\u00fcber"]}]}'))
+        self.assertEqual(config['node']['description'], 'x\U0001f321y')
+        self.assertEqual(config['node']['description'].encode(), b'x\xf0\x9f\x8c\xa1y')
+        self.assertEqual(config['modules'][0]['name'], '\ufffd')
+        self.assertEqual(config['modules'][0]['d'], ['z\ufffd', 5, '\u00fcber'])

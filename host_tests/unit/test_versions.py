@@ -49,6 +49,27 @@ class Versions(unittest.TestCase):
             self.assertEqual(marked, experts if version == '2.0' else
                              {key: 'expert' for key in experts})
 
+    def test_visibility_and_meaning_in_either_form_go_out_in_the_version_in_force(self):
+        forms = {'outside': {'visibility': 'wwr', 'meaning': ['temperature', 10]},
+                 'heater': {'visibility': 'advanced', 'meaning': {
+                     'function': 'temperature_regulation', 'importance': 20,
+                     'belongs_to': 'sample'}},
+                 'heater_output': {'visibility': 'expert', 'meaning': {'function': 'voltage'}},
+                 'system': {'visibility': 'w--', 'meaning': {'link': 'https://x.org/t'}}}
+        sent = {'1.1': {'outside': ('user', ['temperature', 10]),
+                        'heater': ('advanced', ['temperature_regulation', 20]),
+                        'heater_output': ('expert', ['voltage', 0]),
+                        'system': ('expert', None)},
+                '2.0': {'outside': ('wwr', {'function': 'temperature', 'importance': 10}),
+                        'heater': ('ww-', forms['heater']['meaning']),
+                        'heater_output': ('w--', {'function': 'voltage'}),
+                        'system': ('w--', {'link': 'https://x.org/t'})}}
+        for version, expected in sent.items():
+            modules = description(production_node.make_node(
+                secop_version=version, modules=json.loads(json.dumps(forms))))['modules']
+            self.assertEqual({name: (m['visibility'], m.get('meaning'))
+                              for name, m in modules.items()}, expected, version)
+
     def test_unknown_version_falls_back_to_1_1(self):
         node = tutorial_node.make_node(secop_version='1.0')
         self.assertEqual(ask(node, b'*IDN?'), 'ISSE&SINE2020,SECoP,V2019-09-16,v1.1\n')

@@ -308,7 +308,9 @@ class Node:
     def _change(self, session, specifier, data):
         module, param = self._parameter(specifier)
         self._check_write(session, module, param.name)
-        module.change(param, parse_json(data))      # ReadOnly: Module.validate
+        if param.decl.readonly or param.decl.constant is not None:
+            raise SECoPError('ReadOnly', '%s is read only' % specifier)
+        module.change(param, parse_json(data))
         session.send(self._reply(param, specifier, 'changed', 'error_change'))
 
     def _do(self, session, specifier, data):

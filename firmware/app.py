@@ -18,7 +18,6 @@ from micropython import const
 
 from secop.node import Node, forget
 
-FIRMWARE = 'secop-micropython 0.1.0'
 _RESTART_MIN_MS = const(1000)      # back-off of a task that failed: doubles up to the max
 _RESTART_MAX_MS = const(60000)
 
@@ -26,7 +25,7 @@ _RESTART_MAX_MS = const(60000)
 class App:
     """The node, its modules and the tasks that keep them running."""
 
-    def __init__(self, config, board, problems=None, broken=''):
+    def __init__(self, config, board):
         self.config = config
         self.board = board
         serial = config.get('serial', {})
@@ -39,11 +38,6 @@ class App:
         self.tcp = None
         self.node: Node | None = None     # built by the builder
         self.store = None
-        import builder
-        try:
-            builder.build(self, problems or {}, broken)
-        finally:
-            forget('builder')
 
     def common(self, cfg):
         """(name, description, SECoP properties) of a module's config entry."""
@@ -200,7 +194,7 @@ def main(config_path='config.json', board_module=None):
     """Entry point on a board (``main.py``) and on the host (tools/sim.py)."""
     import builder
     try:
-        started = builder.start(config_path, board_module)
+        started = builder.start(config_path, App, board_module)
     finally:
         forget('builder')
     if started is None:

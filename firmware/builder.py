@@ -21,11 +21,11 @@ by itself.
 import json
 
 import registry
-from app import FIRMWARE, App, forget
 from secop.errors import SECoPError
 from secop.module import ERROR, Readable
-from secop.node import Node
+from secop.node import Node, forget
 
+FIRMWARE = 'secop-micropython 0.1.0'
 _SECTIONS = ('node', 'tcp', 'discovery', 'serial', 'access', 'board')
 
 
@@ -40,8 +40,10 @@ class ConfigError(Readable):
         self.set_error('value', SECoPError('Disabled', 'config error: ' + message))
 
 
-def build(app, problems, broken):
-    """The modules of ``app.config`` (see registry), the node, kept settings."""
+def build(app, problems=None, broken='', description_file=None):
+    """The modules of ``app.config`` (see registry) and the node, ``app.node``.
+    ``problems``: {module index: [text]} the host found (``start``)."""
+    problems = problems or {}
     config = app.config
     modules = []
     for index, cfg in enumerate(config['modules']):
@@ -73,12 +75,16 @@ def build(app, problems, broken):
                     secop_version=node_cfg.get('secop_version', '1.1'),
                     read_only=access.get('read_only', False),
                     allow=tuple(access.get('allow', ())),
-                    writers=None if writers is None else tuple(writers))
-    if node_cfg.get('state'):           # settings kept on flash: restored before serving
-        import settings
-        settings.console = app.console
-        app.store = settings.Store(str(node_cfg['state']), app.node.modules)
-        app.store.restore()
+                    writers=None if writers is None else tuple(writers),
+                    description_file=description_file)
+
+
+def _restore_settings(app, path):
+    """The settings kept on flash, restored before the node serves."""
+    import settings
+    settings.console = app.console
+    app.store = settings.Store(path, app.node.modules)
+    app.store.restore()
 
 
 def guard(config):
@@ -107,30 +113,58 @@ def guard(config):
 
 
 def load_config(path):
-    """(config, ''), or (None, why) if config.json cannot be read as a JSON object."""
+    """(config, '', key), or (None, why, None) if config.json cannot be read as a
+    JSON object; ``key`` is the file's checksum (``config_key``)."""
     try:
         with open(path, 'rb') as f:
             text = f.read()
         config = json.loads(text)
     except (OSError, ValueError) as exc:
-        return None, '%s cannot be read: %s' % (path, str(exc) or type(exc).__name__)
+        return None, '%s cannot be read: %s' % (path, str(exc) or type(exc).__name__), None
     if type(config) is not dict:
-        return None, '%s must hold a JSON object' % path
+        return None, '%s must hold a JSON object' % path, None
     for mark in (b'\\ud', b'\\uD', b'"visibility"', b'"meaning"'):
         if mark in text:                # what configform changes, perhaps
             import configform
             configform.one_form(config)
             forget('configform')
             break
-    return config, ''
+    return config, '', config_key(text)
 
 
-def start(config_path, board_module=None):
+def config_key(data):
+    """The Fletcher-32 checksum of config.json's bytes, 8 hex digits: the key of the
+    describing line prepared for it.  (``binascii.crc32`` is not on every port, and in
+    some it is Python code that would stay loaded.)"""
+    low = high = 0
+    for byte in data:
+        low = (low + byte) % 65535
+        high = (high + low) % 65535
+    return '%04x%04x' % (high, low)
+
+
+def prepared_description(config_path, key):
+    """The ``describing`` line the host prepared for this config
+    (tools/compile_node.py writes describing.txt beside config.json), or None if
+    there is none or it was made for another config: then the node builds its own."""
+    path = config_path.rpartition('/')[0] or '.'
+    path += '/describing.txt'
+    try:
+        with open(path) as f:
+            mark = f.read(8)
+    except OSError:
+        return None
+    return path if mark == key else None
+
+
+def start(config_path, app_class, board_module=None, kept=True):
     """(app, board) ready to run, heater outputs off; None if there is nothing
-    to serve on."""
+    to serve on.  ``app_class``: app.App (given, so that this module need not
+    import the app that imports it); ``kept``: restore the settings kept on flash
+    (``node.state``): tools/compile_node.py builds the node without touching them."""
     if board_module is None:
         import board as board_module
-    config, broken = load_config(config_path)
+    config, broken, key = load_config(config_path)
     if config is None:
         # no heater pin is known, so none has been configured or driven
         config = board_module.fallback_transports(config_path)
@@ -148,7 +182,11 @@ def start(config_path, board_module=None):
             by_module.setdefault(index, []).append(text)
     board = board_module.Board(config.get('board', {}))
     board.safe_state()
-    app = App(config, board, by_module, broken)
+    app = app_class(config, board)
+    build(app, by_module, broken, prepared_description(config_path, key))
+    state = config.get('node', {}).get('state')
+    if state and kept:
+        _restore_settings(app, str(state))
     if broken:
         app.console('config error: %s; heater off, serving a minimal node' % broken)
     for problem in problems:

@@ -21,8 +21,6 @@ import asyncio
 import network
 from machine import Pin
 
-from netboard import _log, static_address
-
 
 def lan(cfg):
     """The ``network.LAN`` of ``cfg`` (``board.network.ethernet``)."""
@@ -52,8 +50,9 @@ class Ethernet:
 
     NAME = 'ethernet'
 
-    def __init__(self, cfg):
+    def __init__(self, cfg, static_address):
         self.cfg = cfg
+        self._static_address = static_address     # netboard's, shared with Wi-Fi
         self.phy = cfg.get('ethernet', {}).get('phy', 'LAN8720')
         self.backoff_min_ms = int(cfg.get('backoff_min', 2) * 1000)
         self.backoff_max_ms = int(cfg.get('backoff_max', 300) * 1000)
@@ -67,7 +66,7 @@ class Ethernet:
         try:
             return lan(self.cfg.get('ethernet', {}))
         except (OSError, ValueError) as exc:
-            _log('ethernet: %s: %r' % (self.phy, exc))
+            print('ethernet: %s: %r' % (self.phy, exc))
             return None
 
     def connected(self):
@@ -83,12 +82,12 @@ class Ethernet:
                 self.nic = nic
                 try:
                     nic.active(True)
-                    static_address(nic, self.cfg)
+                    self._static_address(nic, self.cfg)
                     self.up = True
                     return nic
                 except (OSError, ValueError) as exc:
-                    _log('ethernet: %s does not start: %r' % (self.phy, exc))
-            _log('ethernet: retry in %.1f s' % (delay / 1000))
+                    print('ethernet: %s does not start: %r' % (self.phy, exc))
+            print('ethernet: retry in %.1f s' % (delay / 1000))
             await asyncio.sleep_ms(delay)
             delay = min(delay * 2, self.backoff_max_ms)
 
@@ -99,8 +98,8 @@ class Ethernet:
             if linked and self.ip is None:
                 self.connections += 1
                 self.ip = nic.ifconfig()[0]
-                _log('ethernet: link up as %s' % self.ip)
+                print('ethernet: link up as %s' % self.ip)
             elif not linked and self.ip is not None:
-                _log('ethernet: link down')
+                print('ethernet: link down')
                 self.ip = None
             await asyncio.sleep_ms(1000)

@@ -64,7 +64,7 @@ class NetworkBoard(BoardBase):
                 pass
         if self.net.get('interface') == 'ethernet':
             from ethernet import Ethernet       # only for a wired config
-            self.link = Ethernet(self.net)
+            self.link = Ethernet(self.net, static_address)
         else:
             # creating the interface initialises lwIP, so the TCP server can
             # bind 0.0.0.0 before the station has connected

@@ -16,6 +16,8 @@ import time
 
 import pytest
 
+import builder
+
 from helpers import ROOT, LineClient, free_port
 from vboard_process import VBoard
 
@@ -75,6 +77,11 @@ def test_first_deploy_copies_all_and_node_answers(board, deployed):
     assert reply.startswith('describing . ')
     modules = json.loads(reply[len('describing . '):])['modules']
     assert list(modules)[:2] == ['outside', 'heater']
+    # the line prepared on the host for exactly the board's config.json is what it serves
+    with open(os.path.join(board.root, 'config.json'), 'rb') as f:
+        key = builder.config_key(f.read()) + '\n'
+    with open(os.path.join(board.root, 'describing.txt')) as f:
+        assert f.read() == key + reply + '\n'
     for path in ('main.py', 'config.json', 'lib/app.mpy', 'lib/board.mpy', 'lib/plant.mpy',
                  'lib/secop/node.mpy', 'lib/transport/tcp.mpy'):
         assert os.path.isfile(os.path.join(board.root, path)), path
@@ -158,7 +165,8 @@ def test_make_deploy_board_rp2_on_a_virtual_pico_w():
     assert 'wifi: connected to LAB-WIFI as 127.0.0.1' in output
     assert 'pico_heater: outside, heater, heater_output, system' in output
     assert output.rstrip().endswith('deploy ok')
-    assert result['files'] == ['config.json', 'lib', 'main.py', 'secrets.json', 'www']
+    assert result['files'] == ['config.json', 'describing.txt', 'lib', 'main.py', 'secrets.json',
+                               'www']
 
 
 def test_the_deploy_reads_the_address_of_either_link_off_the_console():

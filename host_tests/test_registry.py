@@ -11,7 +11,7 @@ from helpers import MICROPYTHON, ROOT
 
 SCRIPT = r'''
 import sys, json
-import app, board, registry
+import app, board, builder, registry
 def loaded():
     return sorted(k for k in sys.modules if k.startswith(('modules', 'transport',
                                                           'control.interlock', 'control.pid')))
@@ -29,7 +29,9 @@ registry.MODULES['echo'] = lambda: build_echo
 config = {'tcp': {'enabled': False},
           'modules': [{'name': 'system', 'class': 'system'},
                       {'name': 'extra', 'class': 'echo', 'group': 'plugged'}]}
-node = app.App(config, board.Board({})).node
+built = app.App(config, board.Board({}))
+builder.build(built)
+node = built.node
 print(json.dumps(loaded()))
 print(json.dumps([type(m).__name__ for m in node.modules]))
 '''

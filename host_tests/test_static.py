@@ -127,3 +127,45 @@ def test_strings_can_be_frozen():
                 except UnicodeEncodeError:
                     raise AssertionError('%s:%d: a surrogate in a string literal' % (
                         os.path.relpath(path, ROOT), node.lineno))
+
+
+def firmware_modules():
+    """{dotted name: path} of every module under firmware/."""
+    found = {}
+    for path in python_files('firmware'):
+        rel = os.path.relpath(path, os.path.join(ROOT, 'firmware'))[:-3].replace(os.sep, '.')
+        found[rel[:-len('.__init__')] if rel.endswith('.__init__') else rel] = path
+    return found
+
+
+def firmware_imports(path, known):
+    """The firmware modules ``path`` imports, at its top or inside a function."""
+    with open(path) as f:
+        tree = ast.parse(f.read(), path)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names = [node.module] + ['%s.%s' % (node.module, alias.name) for alias in node.names]
+        else:
+            continue
+        yield from (name for name in names if name in known)
+
+
+def test_no_import_cycle_in_the_firmware():
+    known = firmware_modules()
+    graph = {name: set(firmware_imports(path, known)) - {name} for name, path in known.items()}
+    done, trail = set(), []
+
+    def visit(name):
+        if name in trail:
+            raise AssertionError('import cycle: ' + ' -> '.join(trail[trail.index(name):] + [name]))
+        if name not in done:
+            trail.append(name)
+            for other in sorted(graph[name]):
+                visit(other)
+            trail.pop()
+            done.add(name)
+
+    for name in sorted(graph):
+        visit(name)

@@ -20,6 +20,7 @@ import glob
 import hashlib
 import json
 import os
+import shutil
 import socket
 import sys
 import time
@@ -34,6 +35,7 @@ from board_link import (WATCHDOG, Failure, detail, inventory, mpremote,  # noqa:
 import build_mpy  # noqa: E402
 import build_page  # noqa: E402
 import check_config  # noqa: E402
+import compile_node  # noqa: E402
 from simnode import free_port  # noqa: E402
 from datafiles import data_files  # noqa: E402
 
@@ -205,6 +207,22 @@ def verify(args, config, console):
                       'not found, 202: wrong password), or pass --verify-tcp HOST:PORT')
 
 
+def prepared(config_path, stage, names, folder):
+    """The Items of the config and of its describing line, prepared on the host
+    (tools/compile_node.py) from exactly the config.json the board gets."""
+    for name in names:      # data files (curves) beside the config, as on the board
+        target = os.path.join(os.path.dirname(config_path), name)
+        if not os.path.exists(target):
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            shutil.copyfile(os.path.join(folder, name), target)
+    try:
+        line = compile_node.describe(config_path, os.path.join(stage, compile_node.DESCRIPTION))
+    except compile_node.CompileError as exc:
+        raise Failure(str(exc), 'run the config in the simulator: .venv/bin/python '
+                      'tools/sim.py --config %s' % os.path.relpath(config_path))
+    return [Item(line, compile_node.DESCRIPTION), Item(config_path, 'config.json')]
+
+
 def run(args):
     caps = args.caps = boards.capabilities(args.board)
     path = args.config or os.path.join(ROOT, 'boards', args.board, 'config.json')
@@ -230,13 +248,14 @@ def run(args):
     items += [Item(os.path.join(folder, name), name) for name in names]
     if args.dry_run:
         step(3, 'dry run: the board on %s is not contacted' % args.port)
-        for item in items + [Item(path, 'config.json')]:
+        for item in items + prepared(path, stage, names, folder):
             detail('would copy %s (%d bytes) unless the board has it already'
                    % (item.remote, item.size))
         detail('dry run: nothing changed')
         return 0
     probe_repl(args.port)
-    inv = inventory(args.port, caps, [item.remote for item in items] + ['config.json'])
+    inv = inventory(args.port, caps, [item.remote for item in items] +
+                    [compile_node.DESCRIPTION, 'config.json'])
     step(3, 'connect %s: MicroPython %s (%s), %d files' % (args.port, inv.version, inv.platform,
                                                           len(inv.files)))
     if caps.HOST_ONLY:      # a vboard: TCP on loopback only, on the port it already uses
@@ -245,7 +264,7 @@ def run(args):
         path = os.path.join(stage, 'config.json')
         with open(path, 'w') as f:
             json.dump(config, f, indent=1)
-    items.append(Item(path, 'config.json'))
+    items += prepared(path, stage, names, folder)
     sync(args.port, caps, items, inv)
 
     want_ip = caps.WIFI and not (args.verify_tcp or args.verify_serial or args.no_verify)

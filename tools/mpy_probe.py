@@ -17,6 +17,7 @@ import subprocess
 import sys
 
 import build_mpy
+import compile_node
 import wasm32
 from simnode import MICROPYTHON, ROOT
 
@@ -66,7 +67,10 @@ print('QSTR', end=' ')
 micropython.qstr_info()
 with open(sys.argv[1]) as f:
     config = json.load(f)
-node = app.App(config, board.Board(config.get('board', {}))).node
+built = app.App(config, board.Board(config.get('board', {})))
+import builder
+builder.build(built)
+node = built.node
 mark('built')
 session = node.open_session()
 for name in ('read heater:value', 'read outside:value', 'change heater:_maxheaterpower 40',
@@ -172,6 +176,7 @@ def wasm32_scenario(workdir, name, rounds=3, scenario=None):
     config['serial']['enabled'] = True      # the ESP32 scenario's serial client
     with open(os.path.join(run, 'config.json'), 'w') as f:
         json.dump(config, f)
+    compile_node.describe(os.path.join(run, 'config.json'))     # as make deploy copies it
     trees = [(run, '/run'), (code[0], '/firmware'), (code[1], '/board'), (FAKES, '/fakes')]
     mix = MIX + (TUTORIAL_MIX if board == 'sim' else ())
     work = ['import wasm32_heap as probe', 'probe.load_fakes(%r)' % (fakes,),

@@ -35,6 +35,7 @@ import build_mpy  # noqa: E402
 import build_page  # noqa: E402
 from boards import configcheck  # noqa: E402  (it builds sensors with firmware/'s code)
 from datafiles import beside, data_files  # noqa: E402
+import compile_node  # noqa: E402
 
 DEFAULT_CONFIG = os.path.join(ROOT, 'boards', 'sim', 'config.json')
 # The unix port cannot freeze code into the binary, so the firmware's bytecode,
@@ -242,6 +243,11 @@ def prepare_config(args, path):
             shutil.copyfile(source, target)
     with open(path, 'w') as f:
         json.dump(config, f)
+    if not args.raw_config:     # as make deploy does: a board's unchecked config has none
+        try:
+            compile_node.describe(path)
+        except compile_node.CompileError as exc:
+            raise SimError(str(exc))
     return client_path
 
 

@@ -50,9 +50,10 @@ def load_firmware():
 def boot(config_path):
     """Build the node from ``config_path`` as ``app.main`` does."""
     import builder
+    from app import App
     from secop.node import forget
     try:
-        app, board = builder.start(config_path)
+        app, board = builder.start(config_path, App)
     finally:
         forget('builder')
     _keep['app'], _keep['board'] = app, board

@@ -6,7 +6,7 @@ the config keys, defaults and their error texts do not stay in the heap;
 control.sensors holds the parts that measure.
 """
 
-from control.sensors import Divider, ResistiveSensor
+from control.sensors import Divider, ResistiveSensor, Thermometer
 
 _INF = float('inf')
 
@@ -48,8 +48,7 @@ def thermometer(board, clock, cfg):
     (``adc``), or a converter chip on the board's SPI (``spi``)."""
     if _chip(cfg['sensor']):
         from control.chipconfig import thermometer
-        return thermometer(board, clock, cfg)
-    from modules.temperature import Thermometer
+        return thermometer(board, clock, cfg, _number)
     return Thermometer(board.adc(cfg['adc']), from_config(cfg['sensor'], board.vref_uv),
                        cfg.get('samples', 16), board.adc_window(cfg['adc']))
 
@@ -92,7 +91,7 @@ def from_config(cfg, vref_uv):
         return _curve(cfg, vref_uv)
     if _chip(cfg):
         from control.chipconfig import from_config as chip
-        return chip(cfg)
+        return chip(cfg, _number)
     if kind not in _RANGES:
         raise ValueError('sensor config: unknown type %r' % (kind,))
     low, high = _RANGES[kind]

@@ -114,3 +114,34 @@ def average(read, n):
     for _ in range(n):
         total += read()
     return (2 * total + n) // (2 * n)
+
+
+class Thermometer:
+    """ADC channel + conversion + oversampling + the ADC's usable window (uV).
+
+    ``measure()`` gives degC or raises ``SensorFault``: for the sensor's own
+    faults (open, short, out of range), for a reading outside the board's usable
+    ADC window (``window``: an open sensor on an ADC that clips below its
+    reference can otherwise look like a plausible temperature), and for an ADC
+    that fails (``adc``: the driver raised OSError).
+    ``EXTRA``: parameters a thermometer adds to its module (a converter chip's cold
+    junction, control/spichip.py), which then ``attach``es it to publish them."""
+
+    EXTRA = ()
+
+    def __init__(self, adc, sensor, samples=16, window_uv=None):
+        self.adc = adc
+        self.sensor = sensor
+        self.samples = samples
+        self.window_uv = window_uv
+
+    def measure(self):
+        try:
+            uv = average(self.adc.read_uv, self.samples)
+        except OSError as exc:
+            raise SensorFault('adc', repr(exc))
+        window = self.window_uv
+        if window is not None and not window[0] <= uv <= window[1]:
+            raise SensorFault('window', '%d uV' % uv)
+        # 0.1 mK steps: far below any ADC's resolution, and short on the wire
+        return round(self.sensor.temperature(uv), 4)

@@ -1,14 +1,10 @@
-"""Readable temperature from an ADC channel through a sensor conversion (or from
-a converter chip on SPI, control/spichip.py, which measures the same way).
-
-``Thermometer.measure()`` gives degC or raises ``SensorFault``: for the
-sensor's own faults (open, short, out of range), for a reading outside the
-board's usable ADC window (``window``: an open sensor on an ADC that clips
-below its reference can otherwise look like a plausible temperature), and
-for an ADC that fails (``adc``: the driver raised OSError).
+"""Readable temperature from a thermometer (control.sensors.Thermometer: an ADC
+channel through a sensor conversion, or a converter chip on SPI,
+control/spichip.py, which measures the same way); its faults put the module in
+ERROR with the SECoP error that says what failed.
 """
 
-from control.sensors import SensorFault, average
+from control.sensors import SensorFault
 from secop.datatypes import Double
 from secop.errors import SECoPError
 from secop.module import ERROR, IDLE, Parameter, Readable, declare
@@ -38,31 +34,6 @@ def fault_error(fault):
     if kind == 'adc':
         return SECoPError('HardwareError', 'ADC read failed')
     return SECoPError('HardwareError', 'sensor %s circuit' % kind)
-
-
-class Thermometer:
-    """ADC channel + conversion + oversampling + the ADC's usable window (uV).
-    ``EXTRA``: parameters a thermometer adds to its module (a converter chip's cold
-    junction, control/spichip.py), which then ``attach``es it to publish them."""
-
-    EXTRA = ()
-
-    def __init__(self, adc, sensor, samples=16, window_uv=None):
-        self.adc = adc
-        self.sensor = sensor
-        self.samples = samples
-        self.window_uv = window_uv
-
-    def measure(self):
-        try:
-            uv = average(self.adc.read_uv, self.samples)
-        except OSError as exc:
-            raise SensorFault('adc', repr(exc))
-        window = self.window_uv
-        if window is not None and not window[0] <= uv <= window[1]:
-            raise SensorFault('window', '%d uV' % uv)
-        # 0.1 mK steps: far below any ADC's resolution, and short on the wire
-        return round(self.sensor.temperature(uv), 4)
 
 
 class TemperatureSensor(Readable):

@@ -1,16 +1,48 @@
-"""The ``describing`` reply: the node's structure report, chunk by chunk.
+"""The ``describing`` reply: the node's structure report.
 
-A node is described when a client connects, not in between, so the node
-imports this module for each chunk of a description it writes and forgets it
-(``sys.modules``) when one is complete (``Node.description_line``): the .mpy
-deploy loads code into the heap, and this code need not stay there.  A
-description a client abandons pins no copy of it (a chunk holds none).
-Datatypes, declarations and modules hold only their data; what of it a
-description says, and in which SECoP version (``v2``: SECoP 2.0, see
-docs/protocol.md), is decided here.
+The reply depends on the configuration only, so the host prepares it
+(tools/compile_node.py runs the firmware's own node under MicroPython and
+``write``s the line to describing.txt beside config.json) and a board streams
+it from flash (``Node``): this module is not loaded on a board that serves a
+prepared reply.  It is imported where there is none: on the host, in the
+tests, and on a board whose config.json was changed after the deploy (the
+file's key, the config's checksum, no longer matches).  Datatypes,
+declarations and modules hold only their data; what of it a report says,
+and in which SECoP version (``v2``: SECoP 2.0, see docs/protocol.md), is
+decided here.  The report is written in short chunks: a node builds none of
+more than a few hundred characters, and a heap with holes finds room for them.
 """
 
 from secop.codec import encode, encode_str
+
+def chunks(node):
+    """The ``describing`` line in short chunks, with its LF."""
+    v2 = node.v2
+    yield head(node)
+    comma = ''
+    for module in node.modules:
+        yield module_head(comma, module, v2)
+        comma = ','
+        sep = ''
+        for name, decl in module.accessibles:
+            yield accessible(sep, name, decl)
+            yield datainfo(decl.datatype)
+            yield accessible_end(decl, v2)
+            sep = ','
+        yield '}}'
+    yield '}}\n'
+
+
+def write(node, path, key):
+    """Prepare the ``describing`` line of ``node`` at ``path``, marked with ``key``
+    (8 hex digits: the checksum of the config.json it describes,
+    ``builder.config_key``) in the line before it, ``node.KEY_CHARS`` characters
+    with its LF."""
+    with open(path, 'w') as f:
+        f.write(key + '\n')
+        for chunk in chunks(node):
+            f.write(chunk)
+
 
 def head(node):
     """The line's start: the node's properties, up to its modules."""

@@ -17,12 +17,15 @@ from secop.session import LOG_LEVELS, Session
 
 IDN = {'1.1': 'ISSE&SINE2020,SECoP,V2019-09-16,v1.1', '2.0': 'ISSE,SECoP,,v2.0'}
 _OUT_OF_MEMORY = 'error  ["InternalError","out of memory",{}]\n'
+KEY_CHARS = 9           # a prepared describing line follows its key (secop.describe.write)
+_PIECE_CHARS = 256      # read from the report's file per chunk
 
 class Node:
     """A SEC node: identification, description, modules and their sessions."""
 
     def __init__(self, equipment_id, description, modules, clock, firmware='', secop_version='1.1',
-                 properties=(), outbox_reserve=8, read_only=False, allow=(), writers=None):
+                 properties=(), outbox_reserve=8, read_only=False, allow=(), writers=None,
+                 description_file=None):
         self.equipment_id = equipment_id
         self.description = description
         self.firmware = firmware
@@ -31,6 +34,7 @@ class Node:
         self.v2 = secop_version == '2.0'     # what describe sends: see docs/protocol.md
         self.idn = IDN[secop_version] + '\n'
         self.properties = properties      # further (key, value) node properties
+        self.description_file = description_file    # the prepared describing line, if any
         self.clock = clock
         self.modules = modules            # ordered list of Module
         self._modules = {}
@@ -208,24 +212,23 @@ class Node:
         session.send(self.description_line())
 
     def description_line(self):
-        """The ``describing`` line in chunks, each built by secop.describe, which
-        is imported per chunk (a lookup once loaded) and forgotten when the
-        line is complete: a chunk that waits to be written holds no code."""
-        v2 = self.v2
-        yield _describer().head(self)
-        comma = ''
-        for module in self.modules:
-            yield _describer().module_head(comma, module, v2)
-            comma = ','
-            sep = ''
-            for name, decl in module.accessibles:
-                yield _describer().accessible(sep, name, decl)
-                yield _describer().datainfo(decl.datatype)
-                yield _describer().accessible_end(decl, v2)
-                sep = ','
-            yield '}}'
-        forget('secop.describe')
-        yield '}}\n'
+        """The ``describing`` line in chunks: the prepared line streamed from
+        flash, a piece at a time (``description_file``), or built here by
+        secop.describe where there is none."""
+        path = self.description_file
+        if path is None:
+            from secop import describe
+            yield from describe.chunks(self)
+        else:
+            offset = KEY_CHARS
+            while True:
+                with open(path) as f:   # reopened per piece: an abandoned reply holds no file
+                    f.seek(offset)
+                    piece = f.read(_PIECE_CHARS)
+                if not piece:
+                    break
+                offset += len(piece)
+                yield piece
 
     def _activate(self, session, specifier, data):
         if specifier:
@@ -362,11 +365,6 @@ class Node:
         text = helptext.HELP
         forget('secop.helptext')
         session.send(message('helping', '', encode_str(text)))
-
-
-def _describer():
-    from secop import describe
-    return describe
 
 
 def forget(name):

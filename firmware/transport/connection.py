@@ -20,6 +20,7 @@ saves a scheduler round per request.
 import asyncio
 from micropython import const
 
+_LINGER_MS = const(1000)   # after refusing a request, how long to swallow the rest of it
 _BATCH = const(512)        # bytes of queued lines written before waiting for the stream
 
 
@@ -49,6 +50,19 @@ class Connection:
         self._closing = False
         self.session.wake = self._queued.set
         self.task = asyncio.current_task()   # the task serving this connection
+
+    async def linger(self):
+        """After refusing a request: swallow what the client still sends, for a
+        while; closing with unread input would reset the connection and lose the
+        answer (HTTP 431, a WebSocket closed for a protocol error)."""
+        try:
+            await asyncio.wait_for_ms(self._discard(), _LINGER_MS)
+        except asyncio.TimeoutError:
+            pass
+
+    async def _discard(self):
+        while await self.reader.readinto(self.buf):
+            pass
 
     async def serve(self):
         """Run until the peer closes, an I/O error occurs or ``close()`` is called."""

@@ -19,7 +19,6 @@ from micropython import const
 
 PAGE = 'www/index.html.gz'      # relative to the working directory: / on a board
 _MAX_HEADERS = const(64)
-_DISCARD_MS = const(1000)      # after refusing a request, how long to swallow the rest of it
 _STATUS = {200: 'OK', 400: 'Bad Request', 404: 'Not Found', 426: 'Upgrade Required',
            431: 'Request Header Fields Too Large', 503: 'Service Unavailable'}
 
@@ -129,21 +128,7 @@ async def respond(conn, code, text=None, size=0, path=None):
     conn.session.send(_chunks(conn, head, text, path, written))
     await written.wait()
     if code == 431:
-        await linger(conn)
-
-
-async def linger(conn):
-    """After refusing a request: swallow what the client still sends, for a while;
-    closing with unread input would reset the connection and lose the answer."""
-    try:
-        await asyncio.wait_for_ms(_discard(conn), _DISCARD_MS)
-    except asyncio.TimeoutError:
-        pass
-
-
-async def _discard(conn):
-    while await conn.reader.readinto(conn.buf):
-        pass
+        await conn.linger()
 
 
 def _chunks(conn, head, text, path, written):

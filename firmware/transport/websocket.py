@@ -99,8 +99,7 @@ async def serve(conn, key, unread):
         return
     await _close(session, code)
     if code != NORMAL:
-        from transport.web import linger
-        await linger(conn)
+        await conn.linger()
 
 
 async def _close(session, code):

@@ -6,6 +6,7 @@ import json
 import sys
 
 import app
+import builder
 import board
 
 _said = []
@@ -42,6 +43,7 @@ def node_app(config_path):
                          if m['class'] in ('loop', 'tutorial_loop', 'heater')]
     sim = board.Board(config['board'])
     node = app.App(config, sim)
+    builder.build(node)
     node.console = _said.append
     return node, sim
 

@@ -24,7 +24,7 @@ from control.interlock import Interlock
 from control.sensorconfig import from_config
 from modules.heater import HeaterModule
 from modules.loop import TemperatureLoop
-from modules.temperature import Thermometer
+from control.sensors import Thermometer
 from secop.node import Node
 
 PERIOD_MS = 500

@@ -9,6 +9,7 @@ import gc
 import json
 
 import app
+import builder
 import configform
 import fake_ticks
 import tutorial_node
@@ -95,4 +96,6 @@ def make_node(clock=None, modules=None, **node):
     for entry in config['modules']:
         entry.update((modules or {}).get(entry['name'], {}))
     configform.one_form(config)         # as builder.load_config does with a config.json
-    return app.App(config, GoldenBoard()).node
+    built = app.App(config, GoldenBoard())
+    builder.build(built)
+    return built.node

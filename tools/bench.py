@@ -351,6 +351,8 @@ def wasm32_rows(w):
         yield ('32-bit live heap, %s scenario (%s; .mpy): %s' % (
             name, mpy_probe.WASM32_SCENARIOS[name][-1], ' / '.join(mpy_probe.WASM32_STEPS)),
             ' / '.join(kb(steps[step]) for step in mpy_probe.WASM32_STEPS))
+        yield ('32-bit, %s scenario: of that, the qstr pool (the names of the code loaded, '
+               'interned)' % name, kb(scenario['qstr']))
         for request, grown in scenario.get('requests', {}).items():
             yield ('32-bit, inside the %s node: `%s`' % (name, request),
                    '%d bytes allocated' % grown)

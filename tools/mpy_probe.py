@@ -109,6 +109,8 @@ def inside(workdir, heap, config=SIM_CONFIG, probe=None):
             result['mem'][line.split()[1]] = int(line.split()[2])
         elif line.startswith('QSTR '):
             result['qstr'] = int(re.search(r'n_total_bytes=(\d+)', line).group(1))
+        elif line.startswith('qstr pool:'):
+            qstr = int(line.split('n_total_bytes=')[1].split()[0])
         elif line.startswith('REQ '):
             result['requests'].append(json.loads(line[4:]))
     return result
@@ -186,18 +188,22 @@ def wasm32_scenario(workdir, name, rounds=3, scenario=None):
     steps = []
     for code_line, label in zip(work, ('runtime', 'fakes') + WASM32_STEPS):
         steps += [code_line, 'probe.mark(%r)' % label]
+    steps.append('probe.qstr_pool()')
     if board == 'sim':
         steps.append('probe.allocations(%r)' % (REQUESTS,))
     outputs = wasm32.run(steps, trees, ['/run', '/board', '/firmware', '/fakes'])
-    mem, requests = {}, {}
+    mem, requests, qstr = {}, {}, None
     for line in '\n'.join(outputs).splitlines():
         if line.startswith('MEM '):
             mem[line.split()[1]] = int(line.split()[2])
+        elif line.startswith('qstr pool:'):
+            qstr = int(line.split('n_total_bytes=')[1].split()[0])
         elif line.startswith('REQ '):
             request, grown = json.loads(line[4:])
             requests[request] = grown
     result = {'runtime': mem['runtime'], 'fakes': mem['fakes'] - mem['runtime'],
-              'steps': {step: mem[step] - mem['fakes'] for step in WASM32_STEPS}}
+              'steps': {step: mem[step] - mem['fakes'] for step in WASM32_STEPS},
+              'qstr': qstr}
     if requests:
         result['requests'] = requests
     return result

@@ -150,6 +150,14 @@ def mix(requests, rounds):
     _settle()
 
 
+def qstr_pool():
+    """The interned names (every identifier and short string of the code loaded),
+    part of the live heap: ``micropython.qstr_info()`` prints a ``qstr pool:``
+    line with their ``n_total_bytes``."""
+    import micropython
+    micropython.qstr_info()
+
+
 def allocations(requests, count=10):
     """Bytes each of ``requests`` allocates inside the node (GC off), on a fresh session
     of its own once the scenario's clients have left: ``REQ [line, bytes]`` lines."""

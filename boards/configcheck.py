@@ -53,7 +53,8 @@ _SENSOR_KEYS = ('adc', 'spi', 'sensor', 'samples')
 _CLASS_KEYS = {
     'temperature': _SENSOR_KEYS,
     'loop': _SENSOR_KEYS + ('heater', 't_min', 't_max', 'overtemp', 'pid', 'period', 'tolerance',
-                            'window', 'timeout', 'ramp', 'i_band'),
+                            'window', 'timeout', 'ramp', 'i_band', 'runaway_window',
+                            'runaway_rise', 'runaway_fraction'),
     'heater': ('loop',),
     'system': (),
 }
@@ -442,6 +443,9 @@ def _check_loop(ctx, where, cfg, sensor):
     number(ctx, where, cfg, 'window', 0, 3600)
     number(ctx, where, cfg, 'timeout', 0, 86400)
     number(ctx, where, cfg, 'ramp', 0, 100)
+    number(ctx, where, cfg, 'runaway_window', 0, 3600)
+    number(ctx, where, cfg, 'runaway_rise', 0.01, 100)
+    number(ctx, where, cfg, 'runaway_fraction', 0.05, 1)
 
 
 def _check_gains(ctx, where, pid):
@@ -461,17 +465,42 @@ def _check_heater_output(ctx, where, heater):
     no_pins = ctx.caps.OUTPUT_PINS is None
     number(ctx, where, heater, 'freq', ctx.caps.PWM_FREQ_MIN, ctx.caps.PWM_FREQ_MAX,
            required=not no_pins)
+    if 'enable' in heater:
+        _check_enable(ctx, where + '.enable', heater['enable'])
     if no_pins:
         return
     pin = claim_pin(ctx, where, heater)
-    if pin is None or not output_pin(ctx, where, pin):
+    if pin is None or not _safe_output(ctx, where, pin):
         return
+    if ctx.caps.TIMERS:
+        _check_timer(ctx, where, heater, pin)
+
+
+def _check_enable(ctx, where, enable):
+    """The relay in series with the heater: an output pin that boots low."""
+    if type(enable) is not dict:
+        ctx.add('%s must be an object: {"pin": ...} of the relay in series with the heater'
+                % where)
+        return
+    pins = ctx.caps.ENABLE_PINS
+    if pins is None:
+        return
+    pin = claim_pin(ctx, where, enable)
+    if pin is None or not _safe_output(ctx, where, pin):
+        return
+    if pin not in pins:
+        ctx.add('%s: pin %r cannot drive the relay; use one of %s' % (where, pin, listing(pins)))
+
+
+def _safe_output(ctx, where, pin):
+    """An output pin that safe_state() switches off at boot; False if no output."""
+    if not output_pin(ctx, where, pin):
+        return False
     safe = ctx.board_cfg.get('safe_pins')
     if type(safe) is list and pin not in safe:
         ctx.add('%s: pin %r is missing from board.safe_pins, so safe_state() would not '
                 'switch it off at boot' % (where, pin))
-    if ctx.caps.TIMERS:
-        _check_timer(ctx, where, heater, pin)
+    return True
 
 
 def _check_timer(ctx, where, heater, pin):

@@ -65,6 +65,11 @@ class BoardBase:
         from spibus import open_spi
         return open_spi(cfg, phase)
 
+    def enable_output(self, cfg):
+        """The heater's enable relay: a pin driven high while the interlock permits."""
+        from machine import Pin
+        return Pin(cfg['pin'], Pin.OUT, value=0)
+
     def serial_presence(self, cfg):
         """A bare UART cannot see its client come and go."""
         return None

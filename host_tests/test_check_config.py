@@ -137,6 +137,30 @@ def test_heater_pin_missing_from_safe_pins():
     assert_reports(found, 'safe_pins missing')
 
 
+def test_enable_relay_pin():
+    def enable(pin):
+        return lambda c: loop(c)['heater'].update(enable={'pin': pin})
+    assert not any('enable' in p for p in problems('esp32', enable(26)))   # in safe_pins
+    assert_reports(problems('esp32', enable(27)), 'heater.enable: pin 27 is missing from '
+                                                          'board.safe_pins')
+    assert_reports(problems('esp32', enable(12)), 'heater.enable: pin 12 is a strapping pin')
+    assert_reports(problems('esp32', enable(25)), 'pin 25 is used twice')
+    assert_reports(problems('esp32', lambda c: loop(c)['heater'].update(enable={})),
+                   'heater.enable: missing pin')
+    assert_reports(problems('sim', lambda c: loop(c)['heater'].update(enable=1)),
+                   'heater.enable must be an object')
+    assert problems('sim', lambda c: loop(c)['heater'].update(enable={})) == []   # no pins
+
+
+def test_heat_check_settings():
+    found = problems('sim', lambda c: loop(c).update(runaway_window=-1, runaway_rise=0,
+                                                     runaway_fraction=2))
+    assert_reports(found, 'runaway_window -1 out of range', 'runaway_rise 0 out of range',
+                   'runaway_fraction 2 out of range')
+    assert problems('sim', lambda c: loop(c).update(runaway_window=0, runaway_rise=2.5,
+                                                    runaway_fraction=0.8)) == []
+
+
 def test_target_range_outside_sensor_range():
     found = problems('esp32', lambda c: loop(c).update(t_max=200.0, overtemp=210.0))
     assert_reports(found, 't_max 200.0 is above the sensor range', 'beyond what the sensor')

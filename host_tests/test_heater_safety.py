@@ -24,7 +24,7 @@ WATTS = st.floats(-10, 150, allow_nan=False)
 class HeaterSafety(RuleBasedStateMachine):
     @initialize()
     def build(self):
-        self.rig = HeaterRig()
+        self.rig = HeaterRig(plant=True)
 
     @rule(t=TEMPS)
     def target(self, t):

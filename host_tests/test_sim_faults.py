@@ -20,6 +20,10 @@ def node(tmp_path_factory):
         config = json.load(f)
     heater = next(m for m in config['modules'] if m['name'] == 'heater')
     heater.update(t_max=35.0, overtemp=40.0, window=3.0)   # trips within seconds
+    # no heat check and no enable relay: a stuck heater runs into the over-temperature
+    # limit (test_sim_heater_safety.py has them)
+    heater.update(runaway_window=0)
+    del heater['heater']['enable']
     path = tmp_path_factory.mktemp('faults') / 'config.json'
     path.write_text(json.dumps(config))
     with SimNode(speed=SPEED, config=str(path)) as sim:

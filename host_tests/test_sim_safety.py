@@ -29,6 +29,10 @@ def node(tmp_path_factory):
     modules = config['modules']
     heater = next(m for m in modules if m['name'] == 'heater')
     heater.update(t_max=35.0, overtemp=40.0)
+    # no heat check and no enable relay: a stuck heater runs into the over-temperature
+    # limit (test_sim_heater_safety.py has them)
+    heater.update(runaway_window=0)
+    del heater['heater']['enable']
     probe = dict(next(m for m in modules if m['name'] == 'outside'), name='probe',
                  adc={'channel': 'block'}, description='a second sensor on the block')
     modules.insert(1, probe)

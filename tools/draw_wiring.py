@@ -3,9 +3,10 @@
 
     .venv/bin/python tools/draw_wiring.py       (writes docs/wiring/*.svg)
 
-The NTC divider, a heater on a low-side MOSFET and one on a solid-state relay, a
-4-wire RTD on a MAX31865, a thermocouple on a MAX31855/6, the Pico W's pins and a WT32-ETH01,
-drawn from the few symbols of ``Drawing``; coordinates in px on a 20 px grid.
+The NTC divider, a heater on a low-side MOSFET and one on a solid-state relay, an
+enable relay in series with a heater, a 4-wire RTD on a MAX31865, a thermocouple on a
+MAX31855/6, the Pico W's pins and a WT32-ETH01, drawn from the few symbols of ``Drawing``;
+coordinates in px on a 20 px grid.
 """
 
 import os
@@ -275,6 +276,40 @@ def ethernet_board(d):
            'with IO0 to GND at reset.')
 
 
+def enable_relay(d):
+    d.board(360, (198, 'GPIO 26 / Y4 (enable)'), (340, 'GPIO 25 / Y3 (PWM)'), (390, 'GND'))
+    d.labels((610, 55, '+12 V'), (610, 395, '0 V'))
+    # the relay's coil on a small MOSFET, a flyback diode across it
+    d.add('<rect x="310" y="80" width="40" height="40"/>')
+    d.text(358, 135, 'relay coil')
+    d.diode(270, 70, 130, 'D')
+    d.mosfet(330, 180)
+    d.resistor(250, 198, 290, '10 k\u2126')
+    d.wires([(240, 60), (600, 60)], [(330, 60), (330, 80)], [(330, 120), (330, 140)],
+            [(270, 60), (270, 70)], [(270, 130), (270, 140), (330, 140)],
+            [(190, 198), (290, 198)], [(330, 220), (330, 240)], [(250, 290), (250, 300)],
+            [(190, 390), (600, 390)])
+    d.ground(330, 240)
+    d.ground(250, 300)
+    # its contact in series with the heater, which the PWM MOSFET switches
+    d.wires([(520, 60), (520, 80), (540, 116)], [(520, 120), (520, 160)])
+    d.dots((520, 80), (520, 120), (330, 60), (270, 60), (330, 140), (250, 198), (520, 390))
+    d.add('<line x1="350" y1="100" x2="528" y2="100" style="stroke-dasharray:5 5"/>')
+    d.text(548, 105, 'contact (NO)')
+    d.add('<rect x="500" y="160" width="40" height="40" class="hot"/>')
+    d.text(548, 185, 'heater')
+    d.mosfet(520, 240)
+    d.wires([(190, 340), (460, 340), (460, 258), (480, 258)], [(520, 280), (520, 390)])
+    d.labels((380, 175, 'logic-level'), (380, 193, 'N-MOSFET'), (548, 235, 'N-MOSFET'),
+             (548, 253, 'as above', 'start', 'note'))
+    d.note(430, 'The relay is energised only while the interlock permits heating; a latched '
+           'error, a sensor fault')
+    d.note(446, 'or a stalled control step drops it, so a heater whose MOSFET failed short '
+           'is cut too.')
+    d.note(462, 'Both pins in board.safe_pins (low from boot); D: flyback diode across the '
+           'coil (1N4148).')
+
+
 # file: (width, height, title, what draws it)
 DRAWINGS = {
     'ntc_divider.svg': (640, 360, 'NTC thermistor in a divider with a filter capacitor',
@@ -287,6 +322,7 @@ DRAWINGS = {
                            ethernet_board),
     'pico_w.svg': (700, 520, 'Pico W / Pico 2 W: the pins the shipped config uses',
                    pico_w),
+    'enable_relay.svg': (680, 480, 'An enable relay in series with the heater', enable_relay),
 }
 
 

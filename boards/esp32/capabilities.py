@@ -22,6 +22,7 @@ ADC_ATTENUATIONS = ('0db', '2.5db', '6db', '11db')
 
 # Outputs (heater PWM, serial TX), and why every other pin cannot be one.
 OUTPUT_PINS = (4, 13, 14, 16, 17, 18, 19, 21, 22, 23, 25, 26, 27, 32, 33)
+ENABLE_PINS = OUTPUT_PINS       # heater.enable, the relay in series: any output pin
 INPUT_ONLY_PINS = (34, 35, 36, 37, 38, 39)
 STRAPPING_PINS = (0, 2, 5, 12, 15)      # read at boot; outputs after it (a PHY's power enable)
 PIN_NOTES = (

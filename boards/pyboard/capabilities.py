@@ -34,6 +34,7 @@ TIMERS = {
 RESERVED_TIMERS = {3: 'is used internally', 5: 'drives the servo outputs',
                    6: 'paces ADC/DAC transfers'}
 OUTPUT_PINS = tuple(TIMERS)
+ENABLE_PINS = OUTPUT_PINS       # heater.enable, the relay in series: any output pin
 INPUT_ONLY_PINS = ()
 STRAPPING_PINS = ()
 PIN_NOTES = ()

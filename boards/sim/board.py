@@ -31,8 +31,12 @@ last change of that power, so tests measure reaction times in simulated time.
 Converter chips on SPI are register-level models (``chips.py``) on the same
 plant.  ``sim:_fault`` injects: an open or shorted sensor, a heater stuck on, an ADC
 error, a stalled control step (every loop's ``step`` does nothing while the
-rest keeps serving), and an open sensor on an ADC that saturates at
-``adc_ceiling_uv`` (it reads a plausible temperature but for the window).
+rest keeps serving), an open sensor on an ADC that saturates at
+``adc_ceiling_uv`` (it reads a plausible temperature but for the window), a
+sensor off the block (its reading relaxes toward ambient) and an open heater
+(the PWM delivers nothing).  A heater's ``enable`` output is a relay in series
+with the plant's heater; ``sim:_enable`` reads it (True on a board without one),
+and ``_power_since`` counts its switching too.
 """
 
 import asyncio
@@ -43,14 +47,15 @@ from boardbase import BoardBase
 from control.ntc import NTCBeta
 from plant import ThermalPlant
 from secop.clock import Clock
-from secop.datatypes import Double, Enum
+from secop.datatypes import Bool, Double, Enum
 from secop.module import IDLE, WARN, Parameter, Readable, declare
 
 _ADC_BITS = const(12)
 _TICKS_PERIOD = 1 << 30        # not const: above a 32-bit runtime's small ints
 _LATE_MS = const(10)              # real ms a scheduled wake may be late and still be board time
 FAULTS = (('none', 0), ('sensor_open', 1), ('sensor_short', 2), ('heater_stuck_on', 3),
-          ('adc_error', 4), ('control_stall', 5), ('adc_saturation', 6))
+          ('adc_error', 4), ('control_stall', 5), ('adc_saturation', 6),
+          ('sensor_detached', 7), ('heater_open', 8))
 _STALL = const(5)
 _SATURATION = const(6)
 CONSOLE = None              # as capabilities.py: the output goes to tools/sim.py
@@ -161,6 +166,9 @@ class Board(BoardBase):
         pwm = SimPWM(self, cfg.get('freq', 10))
         self.pwms.append(pwm)
         return pwm
+
+    def enable_output(self, cfg):
+        return SimEnable(self)
 
     def open_serial(self, cfg):
         """A pty (or any tty path) as the UART: raw, non-blocking reads (VMIN=0).
@@ -273,6 +281,24 @@ class SimPWM:
         plant.command(now, value * plant.rated_power / 65535)
 
 
+class SimEnable:
+    """The heater's enable relay: in series with the plant's heater."""
+
+    def __init__(self, board):
+        self.board = board
+        self.value(0)
+
+    def value(self, on=None):
+        plant = self.board.plant
+        if on is None:
+            return int(plant.enabled)
+        board = self.board
+        now = board.elapsed_ms()
+        if bool(on) != plant.enabled:
+            board.power_ms = now
+        plant.enable(now, bool(on))
+
+
 class SimControl(Readable):
     """Simulation control: the true block temperature and fault injection."""
 
@@ -288,8 +314,9 @@ class SimControl(Readable):
                                     Double(0, unit='W'))),
         ('_fault_since', Parameter('simulated time of the last fault injection',
                                    Double(0, unit='s'))),
-        ('_power_since', Parameter('simulated time the commanded power last changed',
-                                   Double(0, unit='s'))),
+        ('_power_since', Parameter('simulated time the commanded power (or the enable '
+                                   'relay) last changed', Double(0, unit='s'))),
+        ('_enable', Parameter('the heater enable relay is closed', Bool())),
     )
 
     def __init__(self, name, description, clock, board):
@@ -308,11 +335,14 @@ class SimControl(Readable):
     def read__power_since(self):
         return self.board.power_ms / 1000
 
+    def read__enable(self):
+        return self.board.plant.enabled
+
     def write__fault(self, value):
         board = self.board
         board.fault = value
         board.fault_ms = board.elapsed_ms()
-        board.plant.stuck_on = value == 3
+        board.plant.faults(board.fault_ms, value == 3, value == 8, value == 7)
         self._stall(value == _STALL)
         self.set_status(IDLE if value == 0 else WARN,
                         '' if value == 0 else 'fault injected: ' + FAULTS[value][0])

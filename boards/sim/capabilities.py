@@ -18,6 +18,7 @@ ADC_PINS_WITHOUT_WIFI = ()
 ADC_NOT_WITH_WIFI = ()
 ADC_ATTENUATIONS = None
 OUTPUT_PINS = None              # a heater needs no pin
+ENABLE_PINS = None              # heater.enable: a simulated relay, no pin
 INPUT_ONLY_PINS = ()
 STRAPPING_PINS = ()
 PIN_NOTES = ()

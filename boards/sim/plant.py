@@ -3,8 +3,12 @@
 First-order model: ``C dT/dt = P(t - dead_time) - k (T - T_ambient)``, solved
 exactly between changes of the (delayed) heater power, so the result does
 not depend on how often it is advanced.  Time is the board's simulated time
-in milliseconds.  Faults: ``heater_stuck_on`` heats at full power whatever
-the PWM says; sensor faults are applied by the simulated ADC.
+in milliseconds.  The power delivered is what the PWM commands, or full
+power with the heater stuck on, nothing with the heater open, and nothing
+while the enable relay in series is open (``enabled``; closed on a board
+without one).  A detached sensor reads a temperature that relaxes toward
+ambient while the block keeps its own; the other sensor faults are applied
+by the simulated ADC.
 """
 
 import math
@@ -12,6 +16,7 @@ import random
 from micropython import const
 
 _HISTORY = const(64)
+_DETACHED_MS = const(20000)    # time constant of a sensor off the block, in air
 
 
 class ThermalPlant:
@@ -25,22 +30,46 @@ class ThermalPlant:
         self.noise = noise
         self.temp = ambient
         self.stuck_on = False
+        self.open = False           # the heater wire is broken
+        self.enabled = True         # the enable relay in series is closed
+        self._pwm = 0.0             # the power the PWM commands
+        self._detached = None       # (time, reading) when the sensor came off the block
         self.now_ms = 0
         self._changes = [(-self.dead_ms, 0.0)]     # (time, commanded power)
         random.seed(seed)
 
     def command(self, now_ms, power):
         """The heater power commanded by the PWM at ``now_ms``."""
+        self._pwm = power
+        self._deliver(now_ms)
+
+    def enable(self, now_ms, closed):
+        """The enable relay closes or opens at ``now_ms``."""
+        self.enabled = closed
+        self._deliver(now_ms)
+
+    def faults(self, now_ms, stuck_on=False, open_heater=False, detached=False):
+        """The faults present from ``now_ms`` on."""
         self.advance(now_ms)
+        if detached and self._detached is None:
+            self._detached = (now_ms, self.temp)
+        elif not detached:
+            self._detached = None
+        self.stuck_on = stuck_on
+        self.open = open_heater
+        self._deliver(now_ms)
+
+    def _deliver(self, now_ms):
+        self.advance(now_ms)
+        power = 0.0 if self.open or not self.enabled else \
+            self.rated_power if self.stuck_on else self._pwm
         if power != self._changes[-1][1]:
             self._changes.append((now_ms, power))
             if len(self._changes) > _HISTORY:
                 self._changes.pop(0)
 
     def _power_at(self, t_ms):
-        """Power acting on the block at t (commanded dead_time earlier)."""
-        if self.stuck_on:
-            return self.rated_power
+        """Power acting on the block at t (delivered dead_time earlier)."""
         power = self._changes[0][1]
         for when, value in self._changes:
             if when + self.dead_ms > t_ms:
@@ -65,10 +94,16 @@ class ThermalPlant:
         while len(self._changes) > 1 and self._changes[1][0] + self.dead_ms <= self.now_ms:
             self._changes.pop(0)
 
-    def sensor_temp(self, now_ms):
-        """Block temperature as the sensor sees it, with gaussian noise."""
-        self.advance(now_ms)
-        return self.temp + self.noise * _gauss()
+    def sensor_temp(self, at_ms):
+        """Block temperature as the sensor sees it at ``at_ms`` (simulated ms since
+        boot), with gaussian noise."""
+        self.advance(at_ms)
+        temp = self.temp
+        if self._detached is not None:
+            since, start = self._detached
+            temp = self.ambient + (start - self.ambient) * math.exp(
+                (since - at_ms) / _DETACHED_MS)
+        return temp + self.noise * _gauss()
 
 
 def _gauss():

@@ -6,7 +6,20 @@ Power reaches the PWM only while the permit holds:
   ``renew()``, and the lease (at most 2 control periods) runs from there;
 * no sensor fault is known (``fault``); a reading outside the board's ADC
   window counts as one (the thermometer reports it);
-* nothing is latched (``latched``: over-temperature, over-range) until ``clear()``.
+* nothing is latched (``latched``: over-temperature, over-range, and the
+  two heat checks of ``heat_check``) until ``clear()``.
+
+``heat_check(temp)``, once per control step with the measured temperature,
+watches that heat and temperature agree: while the granted power stays at
+or above ``floor`` for ``window`` steps the reading must rise by ``rise``
+(else ``NO_RISE``: the sensor is off the block or the heater open), and
+after ``window // 4`` steps at 0 W it must not rise by ``rise`` within a
+window (else ``STUCK``: the heater is stuck on).  Counted in steps, not
+ticks.  ``control.heatcheck`` sets the three and words the latch.
+
+``enable`` (optional) is a second output in series with the heater, a relay
+or contactor: energised while the permit holds, dropped with every latch,
+fault and lapse, so it cuts a heater whose switch is stuck on.
 
 Whoever wants heat, the loop's PID or the manual heater module, asks with
 ``request(watts)`` and gets the power granted: 0 W without a permit.
@@ -28,13 +41,16 @@ from micropython import const
 _FULL = const(65535)
 _NOT_STARTED = 'control not running yet'
 _OVERDUE = 'control step overdue'
+NO_RISE = const(1)          # heat_check's findings, and its modes: heating at the floor ...
+STUCK = const(2)            # ... and off
 
 
 class Interlock:
     """Permit, power limit and PWM of one heater; ``power`` is what the PWM commands (W)."""
 
-    def __init__(self, pwm, rated_power, period_ms, clock):
+    def __init__(self, pwm, rated_power, period_ms, clock, enable=None):
         self.pwm = pwm
+        self.enable = enable        # the relay in series with the heater, or None
         self.clock = clock
         self.rated_power = float(rated_power)
         self.limit = self.rated_power
@@ -47,7 +63,13 @@ class Interlock:
         self._renewed_s = None      # uptime of the last completed control step (s, ms) ...
         self._renewed_ms = 0        # ... None: no lease
         self._lapse = _NOT_STARTED      # why there is no lease
-        self.off()
+        self.window = 0             # heat_check: steps (0: off), ...
+        self.rise = 1.0             # ... K and ...
+        self.floor = rated_power    # ... W
+        self._mode = 0              # NO_RISE (heating), STUCK (off) or 0
+        self._mark = 0.0            # the reading the rise is measured from
+        self._steps = 0             # steps in this mode (negative: the hold-off at 0 W)
+        self._release()
 
     # --- permit -------------------------------------------------------------
 
@@ -84,21 +106,23 @@ class Interlock:
         self._renewed_s = clock.up_s
         self._renewed_ms = clock.up_ms
         self._lapse = None
+        if self.enable is not None and self.latched is None and self.fault is None:
+            self.enable.value(1)
 
     def revoke(self, why):
         """A control step failed: the lease ends now, until the next completed step."""
-        self.off()
+        self._release()
         self._renewed_s = None
         self._lapse = why
 
     def check(self):
         """Heater off unless the permit holds; True while the lease holds."""
         if self.refusal() is not None:
-            self.off()
+            self._release()
         return self.lease_held()
 
     def set_fault(self, text):
-        self.off()
+        self._release()
         self.fault = text
 
     def clear_fault(self):
@@ -106,12 +130,43 @@ class Interlock:
 
     def latch(self, text):
         """Heater off until ``clear()``; the first reason is kept."""
-        self.off()
+        self._release()
         if self.latched is None:
             self.latched = text
 
     def clear(self):
         self.latched = None
+        self._mode = 0
+
+    # --- heat and temperature agree -------------------------------------------
+
+    def heat_check(self, temp):
+        """Once per control step: NO_RISE when the heater heats and the reading
+        does not rise, STUCK when it rises while the heater is off, else 0."""
+        window = self.window
+        power = self.power
+        mode = 0 if self.latched is not None else NO_RISE if power >= self.floor else \
+            STUCK if power == 0.0 else 0
+        if not window or mode != self._mode:
+            self._mode, self._mark = mode if window else 0, temp
+            self._steps = -(window >> 2) if mode == STUCK else 0    # heat still in transit
+            return 0
+        steps = self._steps + 1
+        mark = self._mark
+        if mode == NO_RISE:
+            if temp >= mark + self.rise:
+                steps, mark = 0, temp           # it warms: watch the next window
+            elif steps >= window:
+                return NO_RISE
+        elif mode == STUCK:
+            if steps <= 0 or steps > window:    # the hold-off, then one window after another
+                steps, mark = min(steps, 1), temp
+            elif temp > mark + self.rise:
+                return STUCK
+            elif temp < mark:
+                mark = temp
+        self._steps, self._mark = steps, mark
+        return 0
 
     # --- power --------------------------------------------------------------
 
@@ -134,3 +189,9 @@ class Interlock:
     def off(self):
         self.pwm.duty_u16(0)
         self.power = 0.0
+
+    def _release(self):
+        """Heater off and its relay dropped: the permit is gone."""
+        self.off()
+        if self.enable is not None:
+            self.enable.value(0)

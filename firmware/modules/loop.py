@@ -21,6 +21,7 @@ from control.sensors import SensorFault
 from modules.temperature import fault_error
 from secop.errors import SECoPError, as_secop_error
 from secop.module import ERROR, IDLE, RAMPING, STABILIZING, WARN, Drivable
+from secop.node import forget
 
 def build(app, cfg, built, cls=None):
     """The config class ``loop`` (see registry): its heater behind an interlock.
@@ -29,8 +30,11 @@ def build(app, cfg, built, cls=None):
     from control.sensorconfig import thermometer    # forgotten by the builder
     name, description, props = app.common(cfg)
     heater = cfg['heater']
-    interlock = Interlock(app.board.pwm(heater), heater['rated_power'],
-                          int(cfg.get('period', 1.0) * 1000), app.clock)
+    board = app.board
+    enable = heater.get('enable')
+    interlock = Interlock(board.pwm(heater), heater['rated_power'],
+                          int(cfg.get('period', 1.0) * 1000), app.clock,
+                          None if enable is None else board.enable_output(enable))
     gains = cfg.get('pid', (30.0, 0.5, 60.0))
     loop = (cls or TemperatureLoop)(
         name, description, app.clock, thermometer(app.board, app.clock, cfg), interlock,
@@ -38,7 +42,8 @@ def build(app, cfg, built, cls=None):
         overtemp=cfg.get('overtemp'), gains=(gains[0], gains[1], gains[2]),
         tolerance=cfg.get('tolerance', 0.1), window=cfg.get('window', 30.0),
         timeout=cfg.get('timeout', 900.0), ramp=cfg.get('ramp', 0.0),
-        i_band=cfg.get('i_band', 0.0), **props)
+        i_band=cfg.get('i_band', 0.0), heat=(cfg.get('runaway_window'), cfg.get('runaway_rise'),
+                                             cfg.get('runaway_fraction')), **props)
     app.loops.append(loop)
     return loop
 
@@ -49,7 +54,8 @@ class TemperatureLoop(Drivable):
 
     def __init__(self, name, description, clock, thermometer, interlock, t_min=-50.0,
                  t_max=200.0, overtemp=None, gains=(30.0, 0.5, 60.0), tolerance=0.1,
-                 window=30.0, timeout=900.0, ramp=0.0, i_band=0.0, **props):
+                 window=30.0, timeout=900.0, ramp=0.0, i_band=0.0, heat=(None, None, None),
+                 **props):
         from modules.loopparams import accessibles      # the builder forgets it
         rated = interlock.rated_power
         extra = thermometer.EXTRA
@@ -63,6 +69,8 @@ class TemperatureLoop(Drivable):
         self.period_ms = interlock.period_ms
         self.pid = PID(gains[0], gains[1], gains[2], 0.0, rated, i_band=i_band)
         self.heater_module = None
+        self.heat_config = heat     # the heat check's overrides (control.heatcheck)
+        self._plant = None          # the _autotune_result the heat check was set from
         self._overtemp = t_max + 10.0 if overtemp is None else float(overtemp)
         self.set('_overtemp', self._overtemp)
         self._failed = False        # the last step raised or the loop stalled
@@ -278,6 +286,11 @@ class TemperatureLoop(Drivable):
         self._publish_value(temp, now_ms, fresh)
         if temp >= self._overtemp:
             self._trip('over temperature: %.2f >= %.2f, do clear_errors' % (temp, self._overtemp))
+        found = lock.heat_check(temp)
+        if found or self.get('_autotune_result') is not self._plant:
+            from control import heatcheck       # at boot, after a tune, on a fault
+            heatcheck.update(self, found)
+            forget('control.heatcheck')
         if self._failed or lock.fault is not None:
             self.log(self, 'info', 'sensor recovered' if lock.fault else 'control recovered')
             self._failed = False

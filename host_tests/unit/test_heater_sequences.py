@@ -185,3 +185,63 @@ class HeaterSafetyII(unittest.TestCase):
         self.assertTrue(reply.startswith('changed heater_output:target [0.0,'), reply)
         self.assertEqual(rig.manual.status_code(), 400)     # still locked, and says so
         self.assertEqual(rig.pwm.duty, 0)
+
+    def blind(self, fault, manual):
+        rig = HeaterRig(plant=True)
+        rig.advance(PERIOD_MS)
+        self.assertEqual(rig.relay.duty, 1)               # energised while the permit holds
+        rig.ask('change heater_output:target 100' if manual else 'change heater:target 80')
+        rig.advance(4 * PERIOD_MS)
+        self.assertGreater(rig.pwm.duty, 60000)
+        rig.set_fault(fault)
+        rig.advance((rig.lock.window + 2) * PERIOD_MS)
+        self.assertEqual(rig.pwm.duty, 0)
+        self.assertEqual(rig.relay.duty, 0)
+        self.assertIn('no temperature rise', rig.loop.get('status')[1])
+        rig.set_fault('none')
+        rig.ask('do heater:clear_errors')
+        rig.advance(PERIOD_MS)
+        self.assertEqual(rig.relay.duty, 1)
+
+    def test_a_detached_sensor_trips_the_heat_check(self):
+        self.blind('detached', False)
+
+    def test_an_open_heater_trips_the_heat_check(self):
+        self.blind('heater_open', True)
+
+    def test_heating_that_warms_the_block_does_not_trip(self):
+        rig = HeaterRig(plant=True)
+        rig.ask('change heater:target 80')
+        rig.advance(640 * PERIOD_MS)                    # all the way up, and holding
+        self.assertIsNone(rig.lock.latched)
+        self.assertGreater(rig.adc.temp, 79.0)
+
+    def test_a_stuck_heater_is_cut_by_the_relay(self):
+        rig = HeaterRig(plant=True)
+        rig.advance(PERIOD_MS)
+        rig.set_fault('stuck')                          # from boot, no target
+        rig.advance(((rig.lock.window >> 2) + rig.lock.window + 2) * PERIOD_MS)
+        self.assertEqual(rig.relay.duty, 0)
+        self.assertEqual(rig.loop.get('status')[1], 'heater stuck on, do clear_errors')
+        cut = rig.adc.temp
+        rig.advance(10 * PERIOD_MS)
+        self.assertLess(rig.adc.temp, cut)
+
+    def test_the_heat_check_follows_the_tune_unless_the_config_says(self):
+        rig = HeaterRig()
+        rig.loop.heat_config = (None, None, None)
+        rig.advance(PERIOD_MS)
+        self.assertEqual(rig.lock.window, 60000 // PERIOD_MS)      # untuned: the defaults
+        self.assertEqual(rig.lock.rise, 1.0)
+        self.assertEqual(rig.lock.floor, 90.0)
+        rig.loop.set('_autotune_result', {'ku': 123.7, 'pu': 16.8, 'amplitude': 0.1,
+                                          'relay': 25.0, 'rule': 'tyreus-luyben-fast-i'})
+        rig.advance(PERIOD_MS)
+        self.assertEqual(rig.lock.window, int(4 * 16.8 * 1000) // PERIOD_MS)
+        self.assertAlmostEqual(rig.lock.rise, 0.1 * 90 * 4 * 16.8 / (123.7 * 16.8 / 6.2832),
+                               places=3)
+        rig.loop.heat_config = (30.0, None, 0.5)
+        rig.loop.set('_autotune_result', dict(rig.loop.get('_autotune_result')))
+        rig.advance(PERIOD_MS)
+        self.assertEqual(rig.lock.window, 60)
+        self.assertEqual(rig.lock.floor, 50.0)

@@ -24,7 +24,7 @@ import tty
 import psutil
 import pytest
 
-from helpers import SimNode, heap, settled_heap, wait_for
+from helpers import ROOT, SimNode, heap, settled_heap, wait_for
 
 SEED = 20260708
 LIMIT = 8
@@ -604,3 +604,97 @@ def test_serial_line_that_died_is_closed(usb_serial):
     assert identify_raw(masters[-1]).startswith(b'ISSE')
     pull(link, masters)
     assert wait_for(lambda: not serial_open(sim), 5), fd_targets(sim)
+
+
+# --- stop with every slot taken; slow requests --------------------------------
+
+def test_stop_gets_through_when_every_slot_is_taken(node):
+    owner = node.client()
+    reply = owner.ask('change heater_output:target 60')
+    assert reply.startswith('changed heater_output:target [60.0,'), reply
+    held = [connect(node) for _ in range(LIMIT - 1)]
+    try:
+        for sock in held:
+            sock.sendall(b'activate\n')             # and then never read
+        assert wait_for(lambda: clients(owner) == LIMIT, 5)
+        extra = connect(node)
+        extra.sendall(b'do heater:stop\n')
+        reply = read_to_eof(extra)
+        assert reply.startswith(b'done heater:stop [null,'), reply
+        extra.close()
+        assert value(owner, 'sim:_heater_power') == 0
+        assert value(owner, 'heater_output:target') == 0
+        extra = connect(node)                       # anything else is still refused
+        extra.sendall(b'change heater_output:target 60\n')
+        assert b'too many clients' in read_to_eof(extra)
+        extra.close()
+        assert value(owner, 'sim:_heater_power') == 0
+    finally:
+        for sock in held:
+            sock.close()
+        owner.close()
+
+
+SLOW_SPEED = 10
+IDLE_S = 3                  # simulated; the request bound is 30 s
+
+
+def slow_node(tmp_path):
+    with open(os.path.join(ROOT, 'boards', 'sim', 'config.json')) as f:
+        config = json.load(f)
+    config['tcp']['idle_timeout'] = IDLE_S
+    path = tmp_path / 'config.json'
+    path.write_text(json.dumps(config))
+    return SimNode(speed=SLOW_SPEED, config=str(path))
+
+
+def trickle(sock, piece, probe, limit_s=60):
+    """Sends ``piece`` every simulated second until the node closes the connection;
+    returns the simulated seconds that took (the node's uptime, read by ``probe``)."""
+    start = uptime(probe)
+    sock.settimeout(0)
+    end = time.monotonic() + limit_s / SLOW_SPEED + 10
+    while time.monotonic() < end:
+        try:
+            sock.sendall(piece)
+        except OSError:
+            break
+        if select.select([sock], [], [], 1 / SLOW_SPEED)[0]:
+            try:
+                if not sock.recv(4096):
+                    break
+            except OSError:
+                break
+    else:
+        raise AssertionError('the node kept the connection open')
+    return uptime(probe) - start
+
+
+def uptime(probe):
+    probe.ask('read system:value')          # a read of value polls the system module
+    return value(probe, 'system:_uptime')
+
+
+def test_a_trickled_request_is_closed(tmp_path):
+    with slow_node(tmp_path) as sim:
+        probe = sim.client()
+        assert probe.ask('activate').startswith('active')     # never idle
+        # bytes of one header line: no complete line, so the idle timer runs
+        sock = connect(sim)
+        sock.sendall(b'GET / HTTP/1.1\r\nHost: x')
+        took = trickle(sock, b'y', probe)
+        assert took <= IDLE_S + 3, took
+        sock.close()
+        # a complete header line every second: never idle, but the head never ends
+        sock = connect(sim)
+        sock.sendall(b'GET / HTTP/1.1\r\n')
+        took = trickle(sock, b'X-Slow: 1\r\n', probe)
+        assert 30 <= took <= 30 + 3, took
+        sock.close()
+        # the same for a SECoP line
+        sock = connect(sim)
+        sock.sendall(b'activate\n')                 # never idle
+        took = trickle(sock, b'r', probe)
+        assert 30 <= took <= 30 + 3, took
+        sock.close()
+        assert probe.ask('*IDN?').startswith('ISSE')

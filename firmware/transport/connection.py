@@ -44,7 +44,8 @@ class Connection:
         self.buf = slot.buf
         self.view = slot.view
         self.session = node.attach(slot.session, serial, peer)
-        self.last_request = node.clock.read()    # tick count (idle handling)
+        self.last_request = node.clock.read()    # tick count of the last complete request
+        self.pending = None         # tick count when the unfinished request began, if any
         self._queued = asyncio.Event()
         self._room = asyncio.Event()
         self._closing = False
@@ -103,6 +104,7 @@ class Connection:
                 line_start = newline + 1
                 newline = buf.find(b'\n', line_start, end)
             filled = end - line_start
+            self.begun(filled)
             if line_start and filled:
                 buf[:filled] = view[line_start:end]
             if filled == size:
@@ -111,6 +113,13 @@ class Connection:
                     node.handle_oversize(session, view[:filled])
                     discarding = True
                 filled = 0
+
+    def begun(self, unfinished):
+        """Whether a request is under way: the time it began is kept while it is."""
+        if not unfinished:
+            self.pending = None
+        elif self.pending is None:
+            self.pending = self.node.clock.read()
 
     async def _wait_for_room(self):
         """Back-pressure: a reply is queued only when the outbox has room."""

@@ -2,9 +2,13 @@
 
 A client beyond ``max_clients`` is refused with one error line answering its
 first request (``error_<action> <specifier> ["Impossible",...]``, so frappy
-shows it as the answer to ``*IDN?``), then closed.  A connection is idle when
-it is not activated and has sent nothing for ``idle_timeout`` seconds: a
-client that activated and only listens is never dropped.
+shows it as the answer to ``*IDN?``), then closed; a first request
+``do <module>:stop`` is handled instead, so stop gets through when every slot
+is taken.  A connection is idle when it is not activated and has completed
+no request (a SECoP line, an HTTP header line, a WebSocket frame) for
+``idle_timeout`` seconds: a client that activated and only listens is never
+dropped.  Any connection is closed when one request takes longer than
+``_REQUEST_S`` from its first byte to its end (``Connection.pending``).
 """
 
 import asyncio
@@ -15,6 +19,7 @@ from transport.connection import Connection, Slot
 _REFUSED = '["Impossible","too many clients: all %d slots of this node are in use; ' \
     'close another client and retry",{}]'
 _FIRST_LINE_S = const(1)           # how long a refused client may take to send its request
+_REQUEST_MS = const(30000)         # the longest one request may take to arrive whole
 
 
 def peer_ip(writer):
@@ -48,11 +53,12 @@ class TcpServer:
         self.idle_timeout_ms = int(idle_timeout * 1000)
         self.connections = []
         self.server = None
+        self._spare = None          # the session of a refused client's stop (made once)
 
-    async def start(self):
+    async def start(self, sleep_ms):
+        """Serve; ``sleep_ms``: the board's (the checks below run in board time)."""
         self.server = await asyncio.start_server(self._serve_client, self.host, self.port)
-        if self.idle_timeout_ms:
-            asyncio.create_task(self._close_idle())
+        asyncio.create_task(self._close_idle(sleep_ms))
 
     async def _serve_client(self, reader, writer):
         try:
@@ -85,24 +91,41 @@ class TcpServer:
         return None
 
     async def _refuse(self, reader, writer):
-        """One matchable error line answering the client's first request."""
+        """One matchable error line answering the client's first request, unless
+        that is ``do <module>:stop``: it is handled, in a session kept for that."""
         _no_delay(writer)
         try:
             head = await asyncio.wait_for(reader.read(80), _FIRST_LINE_S)
         except asyncio.TimeoutError:
             head = b''
-        writer.write(self.node.error_line(head, _REFUSED % self.max_clients))
+        node = self.node
+        line, newline, _ = head.partition(b'\n')
+        line = line.rstrip(b'\r')
+        if newline and line.startswith(b'do ') and line.endswith(b':stop'):
+            if self._spare is None:
+                self._spare = node.new_session()
+            session = node.attach(self._spare, False, peer_ip(writer))
+            node.handle(session, line)      # synchronous: no other refusal interleaves
+            reply = session.pop()
+            node.close_session(session)
+        else:
+            reply = node.error_line(head, _REFUSED % self.max_clients)
+        writer.write(reply)
         await writer.drain()
 
-    async def _close_idle(self):
+    async def _close_idle(self, sleep_ms):
         while True:
-            await asyncio.sleep(1)
+            await sleep_ms(1000)
             clock = self.node.clock
             clock.read()
             for conn in self.connections:
+                pending = conn.pending
                 if conn.session.is_active():
                     conn.last_request = clock.ticks     # never idle: the mark stays recent
-                elif clock.elapsed(conn.last_request) > self.idle_timeout_ms \
+                    late = False
+                else:
+                    late = 0 < self.idle_timeout_ms < clock.elapsed(conn.last_request)
+                if (late or pending is not None and clock.elapsed(pending) > _REQUEST_MS) \
                         and conn.task is not None:
                     conn.task.cancel()
 
@@ -112,5 +135,5 @@ async def launch(app, cfg):
     server = app.tcp = TcpServer(app.node, cfg.get('bind', '0.0.0.0'), cfg.get('port', 10767),
                                  cfg.get('max_clients', 8), app.config.get('max_line', 1024),
                                  cfg.get('idle_timeout', 0))
-    await server.start()
+    await server.start(app.board.sleep_ms)
     return 'tcp=%s:%d' % (server.host, server.port)

@@ -9,8 +9,8 @@ connection's one writer, never read whole into the heap.
 
 Headers are read line by line in the connection's own input buffer, so no
 header line may be longer than ``max_line``; more than ``_MAX_HEADERS`` of them
-are refused.  The connection's idle timeout applies to a slow request as to a
-slow SECoP client.
+are refused.  The connection's idle timeout counts complete header lines, and
+the whole head must arrive within the time the TCP server allows one request.
 """
 
 import asyncio
@@ -42,6 +42,7 @@ class Lines:
         while True:
             newline = buf.find(b'\n', self.start, self.end)
             if newline >= 0:
+                conn.last_request = conn.node.clock.read()
                 start = self.start
                 self.start = newline + 1
                 return start, newline - 1 if newline > start and buf[newline - 1] == 13 \
@@ -56,7 +57,6 @@ class Lines:
             count = await conn.reader.readinto(view[self.end:])
             if not count:
                 return None
-            conn.last_request = conn.node.clock.read()
             self.end += count
 
     def unread(self):
@@ -72,6 +72,7 @@ async def serve(conn, start, newline, end):
     request = bytes(conn.buf[start:newline]).split()
     target = request[1].split(b'?')[0] if len(request) == 3 else None
     lines = Lines(conn, newline + 1, end)
+    conn.begun(True)                # until the blank line that ends the head
     upgrade = key = version = None
     for _ in range(_MAX_HEADERS):
         span = await lines.line()
@@ -91,6 +92,7 @@ async def serve(conn, start, newline, end):
             version = value.strip()
     else:
         return await respond(conn, 431)
+    conn.begun(False)
     if target is None:
         return await respond(conn, 400)
     if upgrade == b'websocket':

@@ -133,7 +133,6 @@ class Reader:
             received = await conn.reader.readinto(conn.view[self.filled:])
             if not received:
                 raise EOFError
-            conn.last_request = conn.node.clock.read()
             self.filled += received
         return True
 
@@ -150,6 +149,7 @@ class Reader:
         while True:
             if not await self._need(2):
                 return TOO_BIG
+            self.conn.begun(True)       # a frame under way
             at = self.start
             first, second = buf[at], buf[at + 1]
             opcode, final, length = first & 0x0f, first & 0x80, second & 0x7f
@@ -168,6 +168,8 @@ class Reader:
                 return PROTOCOL_ERROR
             if at + length > len(buf) or not await self._need(length):
                 return TOO_BIG
+            self.conn.begun(False)      # the frame is complete
+            self.conn.last_request = self.conn.node.clock.read()
             for i in range(length):
                 buf[at + i] ^= mask[i & 3]
             if opcode == _CLOSE:

@@ -35,8 +35,7 @@ rest keeps serving), an open sensor on an ADC that saturates at
 ``adc_ceiling_uv`` (it reads a plausible temperature but for the window), a
 sensor off the block (its reading relaxes toward ambient) and an open heater
 (the PWM delivers nothing).  A heater's ``enable`` output is a relay in series
-with the plant's heater; ``sim:_enable`` reads it (True on a board without one),
-and ``_power_since`` counts its switching too.
+with the plant's heater; ``sim:_enable`` reads it (True on a board without one).
 """
 
 import asyncio
@@ -163,12 +162,14 @@ class Board(BoardBase):
         return open_spi(self, cfg, phase)
 
     def pwm(self, cfg):
-        pwm = SimPWM(self, cfg.get('freq', 10))
+        pwm = SimOutput(self, cfg.get('freq', 10))
         self.pwms.append(pwm)
         return pwm
 
     def enable_output(self, cfg):
-        return SimEnable(self)
+        relay = SimOutput(self, 0)
+        relay.value(0)
+        return relay
 
     def open_serial(self, cfg):
         """A pty (or any tty path) as the UART: raw, non-blocking reads (VMIN=0).
@@ -256,8 +257,9 @@ class SimADC:
         return uv
 
 
-class SimPWM:
-    """Heater PWM: the duty cycle commands the plant's heater power."""
+class SimOutput:
+    """An output of the board: a heater PWM (its duty cycle commands the plant's heater
+    power) or the pin of the enable relay in series with that heater (``value``)."""
 
     def __init__(self, board, freq):
         self.board = board
@@ -280,23 +282,12 @@ class SimPWM:
         plant = board.plant
         plant.command(now, value * plant.rated_power / 65535)
 
-
-class SimEnable:
-    """The heater's enable relay: in series with the plant's heater."""
-
-    def __init__(self, board):
-        self.board = board
-        self.value(0)
-
     def value(self, on=None):
         plant = self.board.plant
         if on is None:
             return int(plant.enabled)
-        board = self.board
-        now = board.elapsed_ms()
-        if bool(on) != plant.enabled:
-            board.power_ms = now
-        plant.enable(now, bool(on))
+        plant.enabled = bool(on)
+        plant.deliver(self.board.elapsed_ms())
 
 
 class SimControl(Readable):
@@ -309,21 +300,20 @@ class SimControl(Readable):
                             Double(unit='\u00b0C', fmtstr='%.3f'))),
         ('_fault', Parameter('inject a hardware fault into the plant', Enum(*FAULTS),
                              readonly=False)),
-        ('_speed', Parameter('simulated seconds per real second', Double(0))),
         ('_heater_power', Parameter('power the heater PWMs command (duty x rated power)',
                                     Double(0, unit='W'))),
         ('_fault_since', Parameter('simulated time of the last fault injection',
                                    Double(0, unit='s'))),
-        ('_power_since', Parameter('simulated time the commanded power (or the enable '
-                                   'relay) last changed', Double(0, unit='s'))),
-        ('_enable', Parameter('the heater enable relay is closed', Bool())),
+        ('_power_since', Parameter('simulated time the commanded power last changed',
+                                   Double(0, unit='s'))),
+        ('_enable', Parameter('the enable relay in series with the heater is closed',
+                              Bool())),
     )
 
     def __init__(self, name, description, clock, board):
         Readable.__init__(self, name, description, clock)
         self.board = board
         self._stalled = []          # (loop, its step) while control_stall is injected
-        self.set('_speed', board.speed)
         self.poll()
 
     def read__heater_power(self):
@@ -342,7 +332,11 @@ class SimControl(Readable):
         board = self.board
         board.fault = value
         board.fault_ms = board.elapsed_ms()
-        board.plant.faults(board.fault_ms, value == 3, value == 8, value == 7)
+        plant = board.plant
+        plant.stuck_on = value == 3
+        plant.open = value == 8
+        plant.detach(board.fault_ms, value == 7)
+        plant.deliver(board.fault_ms)
         self._stall(value == _STALL)
         self.set_status(IDLE if value == 0 else WARN,
                         '' if value == 0 else 'fault injected: ' + FAULTS[value][0])

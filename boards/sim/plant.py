@@ -41,25 +41,19 @@ class ThermalPlant:
     def command(self, now_ms, power):
         """The heater power commanded by the PWM at ``now_ms``."""
         self._pwm = power
-        self._deliver(now_ms)
+        self.deliver(now_ms)
 
-    def enable(self, now_ms, closed):
-        """The enable relay closes or opens at ``now_ms``."""
-        self.enabled = closed
-        self._deliver(now_ms)
-
-    def faults(self, now_ms, stuck_on=False, open_heater=False, detached=False):
-        """The faults present from ``now_ms`` on."""
+    def detach(self, now_ms, off):
+        """The sensor comes off the block (``off``) or is back on it at ``now_ms``."""
         self.advance(now_ms)
-        if detached and self._detached is None:
-            self._detached = (now_ms, self.temp)
-        elif not detached:
+        if not off:
             self._detached = None
-        self.stuck_on = stuck_on
-        self.open = open_heater
-        self._deliver(now_ms)
+        elif self._detached is None:
+            self._detached = (now_ms, self.temp)
 
-    def _deliver(self, now_ms):
+    def deliver(self, now_ms):
+        """The power delivered from ``now_ms`` on, after a change of the PWM, the relay
+        (``enabled``) or a heater fault (``stuck_on``, ``open``)."""
         self.advance(now_ms)
         power = 0.0 if self.open or not self.enabled else \
             self.rated_power if self.stuck_on else self._pwm

@@ -147,24 +147,25 @@ class Interlock:
         power = self.power
         mode = 0 if self.latched is not None else NO_RISE if power >= self.floor else \
             STUCK if power == 0.0 else 0
-        if not window or mode != self._mode:
-            self._mode, self._mark = mode if window else 0, temp
-            self._steps = -(window >> 2) if mode == STUCK else 0    # heat still in transit
-            return 0
         steps = self._steps + 1
         mark = self._mark
-        if mode == NO_RISE:
+        if not window or mode != self._mode:
+            self._mode = mode if window else 0
+            steps = -(window >> 2) if mode == STUCK else 0      # heat still in transit
+            mark = temp
+        elif mode == NO_RISE:
             if temp >= mark + self.rise:
                 steps, mark = 0, temp           # it warms: watch the next window
             elif steps >= window:
                 return NO_RISE
-        elif mode == STUCK:
-            if steps <= 0 or steps > window:    # the hold-off, then one window after another
-                steps, mark = min(steps, 1), temp
-            elif temp > mark + self.rise:
-                return STUCK
-            elif temp < mark:
-                mark = temp
+        elif not mode:
+            return 0
+        elif steps <= 0 or steps > window:      # STUCK: the hold-off, then window by window
+            steps, mark = min(steps, 1), temp
+        elif temp > mark + self.rise:
+            return STUCK
+        elif temp < mark:
+            mark = temp
         self._steps, self._mark = steps, mark
         return 0
 

@@ -6,7 +6,8 @@ runs them in parallel; ``oversized``, three times the heater power, overshot
 integral while the error closes): after the tune, a step 30 -> 55 degC must overshoot
 <= 0.5 K, settle within +-0.1 K in <= 2 t_fp and hold with <= 0.05 K rms.
 Then the command's edges on one node: arguments, BUSY text, stop, a target
-change while tuning, a sensor fault and a tune that finds no oscillation."""
+change while tuning, a sensor fault, a tune that finds no oscillation and
+target limits narrowed below the tune's target."""
 
 import json
 import os
@@ -125,4 +126,25 @@ def test_no_oscillation_ends_in_warn_with_the_gains_kept(node):
     assert node.read('heater:ctrlpars') == gains
     for line in ('change heater:_timeout 900', 'change heater:_maxheaterpower 100',
                  'do heater:stop'):
+        node.ask(line)
+
+
+def test_limits_narrowed_below_the_target_end_the_tune(node):
+    gains = node.read('heater:ctrlpars')
+    start = node.read('heater:value')
+    limit = round(start + 5, 1)
+    assert node.ask('change heater:target %.1f' % (start + 30)).startswith('changed ')
+    assert node.ask('do heater:_autotune').startswith('done ')
+    node.wait_status(lambda s: 'autotune:' in s[1])
+    assert node.ask('change heater:target_limits [0, %s]' % limit).startswith('changed ')
+    status = node.wait_status(lambda s: s[0] == 200)
+    assert 'outside target_limits' in status[1] and 'gains kept' in status[1], status
+    assert node.read('heater:target') == limit
+    assert node.read('heater:ctrlpars') == gains
+    first = len(node.rows)
+    node.until(lambda r: False, 200)            # the loop holds the clamped target
+    values = [v for _, spec, v in node.rows[first:] if spec == 'heater:value']
+    assert values and max(values) <= limit + 1.5, (limit, max(values))
+    assert node.read('heater:status')[0] == 200         # the WARN stands until a new target
+    for line in ('change heater:target_limits [0, 90]', 'do heater:stop'):
         node.ask(line)

@@ -197,10 +197,17 @@ class TemperatureLoop(Drivable):
     def write_target_limits(self, value):
         target = self.get('target')
         if not value[0] <= target <= value[1]:
-            self.set('target', min(max(target, value[0]), value[1]))
-            if self._driving and self.get('control_active') and \
+            clamped = min(max(target, value[0]), value[1])
+            self.set('target', clamped)
+            if self._tuner is not None:     # its target is gone: it ends, the loop holds clamped
+                self.set('setpoint', clamped)
+                self._end_tune(WARN, 'autotune stopped: its target %.6g is outside '
+                                     'target_limits; gains kept' % target)
+                self._tune_failed = True
+                self.pid.reset(self._temp, self.interlock.power)
+            elif self._driving and self.get('control_active') and \
                     self.interlock.refusal() is None:
-                self._begin_drive(self.get('target'))
+                self._begin_drive(clamped)
 
     def write__maxheaterpower(self, value):
         self.pid.out_max = value

@@ -245,3 +245,21 @@ class HeaterSafetyII(unittest.TestCase):
         rig.advance(PERIOD_MS)
         self.assertEqual(rig.lock.window, 60)
         self.assertEqual(rig.lock.floor, 50.0)
+
+    def test_limits_narrowed_below_a_tune_end_it_and_the_loop_holds_them(self):
+        rig = HeaterRig(plant=True)
+        rig.ask('change heater:target 60')
+        rig.advance(PERIOD_MS)
+        self.assertTrue(rig.ask('do heater:_autotune').startswith('done'))
+        rig.advance(10 * PERIOD_MS)
+        self.assertEqual(rig.loop.status_code(), 300)       # BUSY: tuning
+        rig.ask('change heater:target_limits [0, 30]')
+        status = rig.loop.get('status')
+        self.assertEqual(status[0], 200, status)
+        self.assertIn('outside target_limits', status[1])
+        self.assertEqual(rig.loop.get('target'), 30.0)
+        highest = 0.0
+        for _ in range(400):                    # 200 s: the PID holds the clamped target
+            rig.advance(PERIOD_MS)
+            highest = max(highest, rig.adc.temp)
+        self.assertLess(highest, 33.0)          # a small overshoot; the tune went on to 60

@@ -18,10 +18,12 @@ import math
 
 from control.interlock import NO_RISE
 
-WINDOW_S = 60.0     # without a tune: the shipped sim config detects within 120 s
+# without a tune (control.interlock starts with these): the shipped sim config
+# detects within 120 s
+WINDOW_S = 60.0
 RISE_K = 1.0
 FRACTION = 0.9      # of the rated power: above what holding the hottest allowed
-                    # temperature takes, so no steady state is mistaken for a fault
+                    # temperature takes, so no steady state reads as a fault
 
 
 def update(loop, found):

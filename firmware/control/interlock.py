@@ -63,9 +63,9 @@ class Interlock:
         self._renewed_s = None      # uptime of the last completed control step (s, ms) ...
         self._renewed_ms = 0        # ... None: no lease
         self._lapse = _NOT_STARTED      # why there is no lease
-        self.window = 0             # heat_check: steps (0: off), ...
-        self.rise = 1.0             # ... K and ...
-        self.floor = rated_power    # ... W
+        self.window = 60000 // period_ms    # heat_check: steps (0: off), K and W, as
+        self.rise = 1.0                     # control.heatcheck sets them without a tune
+        self.floor = 0.9 * self.rated_power
         self._mode = 0              # NO_RISE (heating), STUCK (off) or 0
         self._mark = 0.0            # the reading the rise is measured from
         self._steps = 0             # steps in this mode (negative: the hold-off at 0 W)

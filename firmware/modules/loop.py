@@ -70,7 +70,9 @@ class TemperatureLoop(Drivable):
         self.pid = PID(gains[0], gains[1], gains[2], 0.0, rated, i_band=i_band)
         self.heater_module = None
         self.heat_config = heat     # the heat check's overrides (control.heatcheck)
-        self._plant = None          # the _autotune_result the heat check was set from
+        # the _autotune_result the heat check was set from: the interlock starts with
+        # the defaults, so control.heatcheck is loaded only for a tune or an override
+        self._plant = None if heat != (None, None, None) else self.get('_autotune_result')
         self._overtemp = t_max + 10.0 if overtemp is None else float(overtemp)
         self.set('_overtemp', self._overtemp)
         self._failed = False        # the last step raised or the loop stalled
@@ -293,10 +295,11 @@ class TemperatureLoop(Drivable):
         self._publish_value(temp, now_ms, fresh)
         if temp >= self._overtemp:
             self._trip('over temperature: %.2f >= %.2f, do clear_errors' % (temp, self._overtemp))
-        found = lock.heat_check(temp)
-        if found or self.get('_autotune_result') is not self._plant:
-            from control import heatcheck       # at boot, after a tune, on a fault
-            heatcheck.update(self, found)
+        plant = self.get('_autotune_result')
+        found = lock.heat_check(temp) if plant is self._plant else 0
+        if found or plant is not self._plant:
+            from control import heatcheck       # after a tune (checks from the next step on),
+            heatcheck.update(self, found)       # for a config's override, on a fault
             forget('control.heatcheck')
         if self._failed or lock.fault is not None:
             self.log(self, 'info', 'sensor recovered' if lock.fault else 'control recovered')

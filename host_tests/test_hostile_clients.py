@@ -697,4 +697,16 @@ def test_a_trickled_request_is_closed(tmp_path):
         took = trickle(sock, b'r', probe)
         assert 30 <= took <= 30 + 3, took
         sock.close()
+        # requests that keep completing are never cut, however long they keep coming,
+        # even when every piece ends inside the next one
+        sock = connect(sim)
+        sock.sendall(b'pi')
+        end = time.monotonic() + 40 / SLOW_SPEED
+        while time.monotonic() < end:
+            sock.sendall(b'ng\npi')
+            read_until(sock, b'pong', 5)
+            time.sleep(0.5 / SLOW_SPEED)
+        sock.sendall(b'ng z\n')
+        assert read_until(sock, b'pong z', 5)
+        sock.close()
         assert probe.ask('*IDN?').startswith('ISSE')

@@ -101,6 +101,7 @@ class Connection:
                     await self._wait_for_room()
                     node.handle(session, view[line_start:newline])
                     self.last_request = node.clock.ticks    # read by handle()
+                    self.pending = None     # the next request begins after this one
                 line_start = newline + 1
                 newline = buf.find(b'\n', line_start, end)
             filled = end - line_start

@@ -25,6 +25,7 @@ ADC_ATTENUATIONS = None
 # pin has a PWM slice ((n >> 1) & 7) and channel; two pins of one slice share its
 # frequency.  GP23-25 and GP29 drive the wireless chip on the W boards.
 OUTPUT_PINS = tuple(range(0, 23)) + (26, 27, 28)
+ENABLE_PINS = OUTPUT_PINS       # heater.enable, the relay in series: any output pin
 INPUT_ONLY_PINS = ()
 STRAPPING_PINS = ()
 PIN_NOTES = (

@@ -202,11 +202,7 @@ class TemperatureLoop(Drivable):
             clamped = min(max(target, value[0]), value[1])
             self.set('target', clamped)
             if self._tuner is not None:     # its target is gone: it ends, the loop holds clamped
-                self.set('setpoint', clamped)
-                self._end_tune(WARN, 'autotune stopped: its target %.6g is outside '
-                                     'target_limits; gains kept' % target)
-                self._tune_failed = True
-                self.pid.reset(self._temp, self.interlock.power)
+                self._tuner.excluded(target, clamped)
             elif self._driving and self.get('control_active') and \
                     self.interlock.refusal() is None:
                 self._begin_drive(clamped)

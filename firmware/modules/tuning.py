@@ -70,6 +70,16 @@ class Run:
         self.end(None, text)
         return text
 
+    def excluded(self, target, clamped):
+        """target_limits now exclude the tune's ``target``: it ends (WARN says why)
+        and the loop holds ``clamped``, the target it now has."""
+        loop = self.loop
+        loop.set('setpoint', clamped)
+        self.end(WARN, 'autotune stopped: its target %.6g is outside target_limits; '
+                       'gains kept' % target)
+        loop._tune_failed = True
+        loop.pid.reset(loop._temp, loop.interlock.power)
+
     def step(self, now_ms, temp):
         """The tuner's power for this period; ends the tune when it is done or failed."""
         loop = self.loop

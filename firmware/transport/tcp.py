@@ -1,10 +1,9 @@
 """TCP server: serves SECoP clients in slots allocated at boot, closes idle ones.
 
-A client beyond ``max_clients`` is refused with one error line answering its
-first request (``error_<action> <specifier> ["Impossible",...]``, so frappy
-shows it as the answer to ``*IDN?``), then closed; a first request
-``do <module>:stop`` is handled instead, so stop gets through when every slot
-is taken.  A connection is idle when it is not activated and has completed
+A client beyond ``max_clients`` is refused (``transport.refusal``, loaded
+only then): one error line answers its first request, or a first request
+``do <module>:stop`` is handled, so stop gets through when every slot is
+taken.  A connection is idle when it is not activated and has completed
 no request (a SECoP line, an HTTP header line, a WebSocket frame) for
 ``idle_timeout`` seconds: a client that activated and only listens is never
 dropped.  Any connection is closed when one request takes longer than
@@ -14,11 +13,9 @@ dropped.  Any connection is closed when one request takes longer than
 import asyncio
 from micropython import const
 
+from secop.node import forget
 from transport.connection import Connection, Slot
 
-_REFUSED = '["Impossible","too many clients: all %d slots of this node are in use; ' \
-    'close another client and retry",{}]'
-_FIRST_LINE_S = const(1)           # how long a refused client may take to send its request
 _REQUEST_MS = const(30000)         # the longest one request may take to arrive whole
 
 
@@ -33,7 +30,7 @@ def peer_ip(writer):
     return ''
 
 
-def _no_delay(writer):
+def no_delay(writer):
     """Send small replies at once: with Nagle's algorithm and the client's delayed
     ACK, a reply that follows another unacknowledged one waits 40 ms."""
     try:
@@ -53,7 +50,7 @@ class TcpServer:
         self.idle_timeout_ms = int(idle_timeout * 1000)
         self.connections = []
         self.server = None
-        self._spare = None          # the session of a refused client's stop (made once)
+        self.spare = None           # the session of a refused client's stop (transport.refusal)
 
     async def start(self, sleep_ms):
         """Serve; ``sleep_ms``: the board's (the checks below run in board time)."""
@@ -64,10 +61,14 @@ class TcpServer:
         try:
             slot = self._free_slot()
             if slot is None:
-                await self._refuse(reader, writer)
+                from transport import refusal       # only while every slot is taken
+                try:
+                    await refusal.refuse(self, reader, writer)
+                finally:
+                    forget('transport.refusal')
                 return
             slot.busy = True
-            _no_delay(writer)
+            no_delay(writer)
             conn = Connection(self.node, reader, writer, slot, False, peer_ip(writer))
             self.connections.append(conn)
             try:
@@ -89,29 +90,6 @@ class TcpServer:
             if not slot.busy:
                 return slot
         return None
-
-    async def _refuse(self, reader, writer):
-        """One matchable error line answering the client's first request, unless
-        that is ``do <module>:stop``: it is handled, in a session kept for that."""
-        _no_delay(writer)
-        try:
-            head = await asyncio.wait_for(reader.read(80), _FIRST_LINE_S)
-        except asyncio.TimeoutError:
-            head = b''
-        node = self.node
-        line, newline, _ = head.partition(b'\n')
-        line = line.rstrip(b'\r')
-        if newline and line.startswith(b'do ') and line.endswith(b':stop'):
-            if self._spare is None:
-                self._spare = node.new_session()
-            session = node.attach(self._spare, False, peer_ip(writer))
-            node.handle(session, line)      # synchronous: no other refusal interleaves
-            reply = session.pop()
-            node.close_session(session)
-        else:
-            reply = node.error_line(head, _REFUSED % self.max_clients)
-        writer.write(reply)
-        await writer.drain()
 
     async def _close_idle(self, sleep_ms):
         while True:

@@ -10,15 +10,13 @@ is refused, then forgotten.
 import asyncio
 from micropython import const
 
-from transport.tcp import no_delay, peer_ip
-
 _REFUSED = '["Impossible","too many clients: all %d slots of this node are in use; ' \
     'close another client and retry",{}]'
 _FIRST_LINE_S = const(1)           # how long a refused client may take to send its request
 
 
-async def refuse(server, reader, writer):
-    no_delay(writer)
+async def refuse(server, reader, writer, peer):
+    """Answer the client at ``peer`` (its address) on ``server``, a TcpServer."""
     try:
         head = await asyncio.wait_for(reader.read(80), _FIRST_LINE_S)
     except asyncio.TimeoutError:
@@ -29,7 +27,7 @@ async def refuse(server, reader, writer):
     if newline and line.startswith(b'do ') and line.endswith(b':stop'):
         if server.spare is None:
             server.spare = node.new_session()
-        session = node.attach(server.spare, False, peer_ip(writer))
+        session = node.attach(server.spare, False, peer)
         node.handle(session, line)      # synchronous: no other refusal interleaves
         reply = session.pop()
         node.close_session(session)

@@ -62,8 +62,9 @@ class TcpServer:
             slot = self._free_slot()
             if slot is None:
                 from transport import refusal       # only while every slot is taken
+                no_delay(writer)
                 try:
-                    await refusal.refuse(self, reader, writer)
+                    await refusal.refuse(self, reader, writer, peer_ip(writer))
                 finally:
                     forget('transport.refusal')
                 return

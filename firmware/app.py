@@ -127,10 +127,11 @@ class App:
         last = clock.read()
         while True:             # the first step at once: the lease holds from boot
             now = clock.read()
-            try:
-                loop.step(now, clock.diff(now, last) / 1000)
-            except Exception as exc:
-                loop.fail(exc)
+            if not board.control_stalled:
+                try:
+                    loop.step(now, clock.diff(now, last) / 1000)
+                except Exception as exc:
+                    loop.fail(exc)
             last = now
             await board.sleep_ms(loop.period_ms)
 

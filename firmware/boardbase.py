@@ -23,6 +23,7 @@ _RESET_CAUSES = (('PWRON_RESET', 'power on'), ('HARD_RESET', 'hard reset'),
 class BoardBase:
     name = 'base'
     console = None          # the console's serial port ('vcp', a UART id), if any
+    control_stalled = False     # the simulator's control_stall fault: no control step runs
 
     def __init__(self, config):
         self.config = config

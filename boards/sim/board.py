@@ -313,7 +313,6 @@ class SimControl(Readable):
     def __init__(self, name, description, clock, board):
         Readable.__init__(self, name, description, clock)
         self.board = board
-        self._stalled = []          # (loop, its step) while control_stall is injected
         self.poll()
 
     def read__heater_power(self):
@@ -337,26 +336,11 @@ class SimControl(Readable):
         plant.open = value == 8
         plant.detach(board.fault_ms, value == 7)
         plant.deliver(board.fault_ms)
-        self._stall(value == _STALL)
+        board.control_stalled = value == _STALL
         self.set_status(IDLE if value == 0 else WARN,
                         '' if value == 0 else 'fault injected: ' + FAULTS[value][0])
-
-    def _stall(self, on):
-        for loop, step in self._stalled:
-            loop.step = step
-        self._stalled = []
-        node = self.board.node
-        if on and node is not None:
-            for module in node.modules:
-                if hasattr(module, 'interlock') and hasattr(module, 'step'):
-                    self._stalled.append((module, module.step))
-                    module.step = _no_step
 
     def poll(self):
         plant = self.board.plant
         plant.advance(self.board.elapsed_ms())
         self.set('value', plant.temp)
-
-
-def _no_step(now_ms, dt):
-    """A control step that never completes (control_stall)."""

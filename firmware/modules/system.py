@@ -4,6 +4,7 @@ import gc
 from micropython import const
 
 from secop.datatypes import Double, Int, String
+from secop.errors import SECoPError
 from secop.module import Command, Parameter, Readable, declare
 
 _MAX = const(1 << 24)      # exact in a float32 client; larger figures are reported as this
@@ -41,9 +42,14 @@ class System(Readable):
         Readable.__init__(self, name, description, clock, **props)
         self._clients = clients     # callables: connected clients, events dropped
         self._dropped = dropped
-        self.do__reset_settings = reset_settings    # the app's: kept settings to the config
+        self._reset_kept = reset_settings    # the app's: kept settings to the config values
         self.set('_reset_cause', reset_cause)
         self.poll()
+
+    def do__reset_settings(self):
+        if self._reset_kept is None:
+            raise SECoPError('NotImplemented', 'this node keeps no settings')
+        self._reset_kept()
 
     def poll(self):
         gc.collect()

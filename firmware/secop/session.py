@@ -54,10 +54,6 @@ class Session:
 
     def clear(self):
         """Nothing pending: the slot is free for the next client."""
-        try:
-            del self.pop            # a transport's wrapper (WebSocket framing)
-        except AttributeError:
-            pass
         self.reset()
         ring = self._ring
         for i in range(len(ring)):

@@ -35,7 +35,11 @@ class Slot:
 
 
 class Connection:
-    """Serves one session on a reader/writer stream pair until either side ends."""
+    """Serves one session on a reader/writer stream pair until either side ends.
+    ``encoder``: what turns each entry the session pops into what is written
+    (None: the lines as they are; transport.websocket sets its framing)."""
+
+    encoder = None
 
     def __init__(self, node, reader, writer, slot, serial=False, peer=None):
         self.node = node
@@ -140,6 +144,8 @@ class Connection:
                 pending = 0
                 while session.count and pending < _BATCH:
                     out = session.pop()
+                    if self.encoder is not None:
+                        out = self.encoder.encode(out)
                     self._room.set()
                     if type(out) is str:
                         writer.write(out)

@@ -57,17 +57,20 @@ class Frames:
         self.written.set()
 
 
-def _framed(pop, node):
-    """Wrap a session's ``pop``: each entry leaves as one frame."""
-    def framed_pop():
-        out = pop()
+class Framing:
+    """The connection's encoder once it is a WebSocket (``Connection.encoder``):
+    each session entry leaves as one frame."""
+
+    def __init__(self, node):
+        self.node = node
+
+    def encode(self, out):
         if type(out) is Frames:
             return out
         if type(out) is str:
             data = out.encode()
             return (frame_header(_TEXT, len(data)) + data,)
-        return _one_frame(out, _line_bytes(node))
-    return framed_pop
+        return _one_frame(out, _line_bytes(self.node))
 
 
 def _one_frame(chunks, length):
@@ -92,7 +95,7 @@ async def serve(conn, key, unread):
     session.send(Frames('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n'
                         'Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n'
                         % accept_key(key)))
-    session.pop = _framed(session.pop, conn.node)
+    conn.encoder = Framing(conn.node)
     try:
         code = await Reader(conn, unread).run()
     except EOFError:

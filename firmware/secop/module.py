@@ -153,8 +153,8 @@ class Module:
         self.description = description
         self.clock = clock
         self.properties = properties
-        self.announce = None       # set by the node: announce(param)
-        self.log = _no_log         # set by the node: log(module, level, text)
+        self.announce = None       # the node's, once it serves the module (attach)
+        self.log = _no_log
         self.params = []
         self._lookup = {}
         for acc_name, decl in self.accessibles:
@@ -210,6 +210,12 @@ class Module:
         """Refresh values from the hardware; called periodically by the app."""
 
     # --- used by the node ---------------------------------------------------
+
+    def attach(self, announce, log):
+        """The node serves this module from now on: ``announce(param)`` queues a
+        parameter's update, ``log(module, level, text)`` a ``log`` event."""
+        self.announce = announce
+        self.log = log
 
     def accessible(self, name):
         return self._lookup.get(name)

@@ -48,8 +48,7 @@ class Node:
         self.writers = writers        # client addresses that may write (None: all)
         for module in modules:
             self._modules[module.name] = module
-            module.announce = self.announce
-            module.log = self.log
+            module.attach(self.announce, self.log)
             self.nparams += len(module.params)
         self._handlers = {
             '*IDN?': self._idn, 'describe': self._describe, 'activate': self._activate,

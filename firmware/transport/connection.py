@@ -12,9 +12,13 @@ is not read from until the writer has made room, so a client that does not
 read its replies is throttled by TCP instead of growing the heap.  When
 writing fails (the peer is gone, or the heap is exhausted halfway through a
 line) the whole connection ends: a cut line cannot be repaired.  The writer
-drains only when the stream kept bytes back (``out_buf``): a drain always
+drains only when the stream kept bytes back (``unsent``): a drain always
 yields to the scheduler, and a reply the socket took whole needs none, which
 saves a scheduler round per request.
+
+``unsent`` and ``no_delay`` are the only places in the firmware that look
+inside MicroPython's ``asyncio.StreamWriter`` (its ``out_buf`` and its socket
+``s``: not API, so kept here, each behind one function).
 """
 
 import asyncio
@@ -22,6 +26,21 @@ from micropython import const
 
 _LINGER_MS = const(1000)   # after refusing a request, how long to swallow the rest of it
 _BATCH = const(512)        # bytes of queued lines written before waiting for the stream
+
+
+def unsent(writer):
+    """True if the stream kept bytes back that only ``drain()`` sends:
+    MicroPython's ``write()`` tries one non-blocking send and keeps the rest."""
+    return bool(writer.out_buf)
+
+
+def no_delay(writer):
+    """Send small replies at once: with Nagle's algorithm and the client's delayed
+    ACK, a reply that follows another unacknowledged one waits 40 ms."""
+    try:
+        writer.s.setsockopt(6, 1, 1)        # IPPROTO_TCP, TCP_NODELAY
+    except (AttributeError, OSError):
+        pass
 
 
 class Slot:
@@ -154,7 +173,7 @@ class Connection:
                         for chunk in out:
                             writer.write(chunk)
                             await writer.drain()
-                if writer.out_buf:      # what the socket did not take at once
+                if unsent(writer):      # what the socket did not take at once
                     await writer.drain()
         except (OSError, MemoryError):
             task = self.task

@@ -14,7 +14,7 @@ import asyncio
 from micropython import const
 
 from secop.node import forget
-from transport.connection import Connection, Slot
+from transport.connection import Connection, Slot, no_delay
 
 _REQUEST_MS = const(30000)         # the longest one request may take to arrive whole
 
@@ -28,15 +28,6 @@ def peer_ip(writer):
     if peer and len(peer) >= 8:
         return '%d.%d.%d.%d' % (peer[4], peer[5], peer[6], peer[7])
     return ''
-
-
-def no_delay(writer):
-    """Send small replies at once: with Nagle's algorithm and the client's delayed
-    ACK, a reply that follows another unacknowledged one waits 40 ms."""
-    try:
-        writer.s.setsockopt(6, 1, 1)        # IPPROTO_TCP, TCP_NODELAY
-    except (AttributeError, OSError):
-        pass
 
 
 class TcpServer:

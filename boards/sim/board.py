@@ -51,6 +51,10 @@ from secop.module import IDLE, WARN, Parameter, Readable, declare
 
 _ADC_BITS = const(12)
 _TICKS_PERIOD = 1 << 30        # not const: above a 32-bit runtime's small ints
+# the tick arithmetic below stays within them, as time.ticks_* in C does on a
+# board: a bigint per read would count as the firmware's allocation
+_TICKS_MAX = const(0x3fffffff)
+_TICKS_HALF = const(0x20000000)
 _LATE_MS = const(10)              # real ms a scheduled wake may be late and still be board time
 FAULTS = (('none', 0), ('sensor_open', 1), ('sensor_short', 2), ('heater_stuck_on', 3),
           ('adc_error', 4), ('control_stall', 5), ('adc_saturation', 6),
@@ -125,11 +129,19 @@ class Board(BoardBase):
         return int(self._host_ms * self._factor)
 
     def ticks_ms(self):
-        return (self._ticks_at_boot + self.elapsed_ms()) % _TICKS_PERIOD
+        """(ticks at boot + elapsed) modulo 2**30."""
+        elapsed = self.elapsed_ms() & _TICKS_MAX
+        room = _TICKS_MAX - self._ticks_at_boot
+        return elapsed - room - 1 if elapsed > room else self._ticks_at_boot + elapsed
 
     @staticmethod
     def ticks_diff(later, earlier):
-        return (later - earlier + _TICKS_PERIOD // 2) % _TICKS_PERIOD - _TICKS_PERIOD // 2
+        diff = later - earlier
+        if diff >= _TICKS_HALF:
+            return diff - _TICKS_HALF - _TICKS_HALF
+        if diff < -_TICKS_HALF:
+            return diff + _TICKS_HALF + _TICKS_HALF
+        return diff
 
     async def sleep_ms(self, ms):
         real_ms = max(1, int(ms / self.speed))

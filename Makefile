@@ -15,6 +15,9 @@ LOCK    := .setup.lock
 PIP     := $(PY) -m pip install --quiet --disable-pip-version-check
 # fastcs-secop needs Python >= 3.12: a second small venv for its test (host_tests/test_fastcs.py)
 FASTCS_VENV  := .venv-fastcs
+# NICOS pins its own packages: a third venv for examples/nicos (host_tests/test_examples.py)
+NICOS_VENV  := .venv-nicos
+NICOS_STAMP := $(NICOS_VENV)/.installed-$(shell cat requirements-nicos.txt | cksum | cut -d' ' -f1)
 FASTCS_STAMP := $(FASTCS_VENV)/.installed-$(shell cat requirements-fastcs.txt | cksum | cut -d' ' -f1)
 # the 32-bit MicroPython (the WebAssembly port, from npm) of the wasm32 tests and bench
 WASM       := tools/wasm32
@@ -32,6 +35,7 @@ setup:
 	@flock $(LOCK) sh -c "$(MAKE) --no-print-directory -q $(STAMP) || $(MAKE) --no-print-directory $(STAMP)"
 	@flock $(LOCK) sh -c "$(MAKE) --no-print-directory -q $(STUB_STAMPS) || $(MAKE) --no-print-directory $(STUB_STAMPS)"
 	@flock $(LOCK) sh -c "$(MAKE) --no-print-directory -q $(FASTCS_STAMP) || $(MAKE) --no-print-directory $(FASTCS_STAMP)"
+	@flock $(LOCK) sh -c "$(MAKE) --no-print-directory -q $(NICOS_STAMP) || $(MAKE) --no-print-directory $(NICOS_STAMP)"
 	@flock $(LOCK) sh -c "$(MAKE) --no-print-directory -q $(WASM_STAMP) || $(MAKE) --no-print-directory $(WASM_STAMP)"
 
 $(WASM_STAMP): $(WASM)/package.json $(WASM)/package-lock.json
@@ -53,6 +57,15 @@ $(FASTCS_STAMP): requirements-fastcs.txt
 			-r requirements-fastcs.txt && \
 		rm -f $(FASTCS_VENV)/.installed-* && touch $@; \
 	fi
+
+$(NICOS_STAMP): requirements-nicos.txt
+	@echo "setup: installing requirements-nicos.txt into $(NICOS_VENV)"
+	@{ test -x $(NICOS_VENV)/bin/python || $(PYTHON) -m venv $(NICOS_VENV); } && \
+		$(NICOS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
+			$$(grep -E '^(numpy|toml|setuptools|wheel)==' requirements-nicos.txt) && \
+		$(NICOS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
+			--no-build-isolation -r requirements-nicos.txt && \
+		rm -f $(NICOS_VENV)/.installed-* && touch $@
 
 $(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "setup: needs Python >= 3.11 (the numpy, matplotlib and hypothesis pins); $(PYTHON) is %d.%d: run make setup PYTHON=python3.X" % sys.version_info[:2])'
@@ -99,4 +112,4 @@ typecheck: setup
 	$(PY) tools/typecheck.py
 
 clean:
-	rm -rf $(VENV) $(FASTCS_VENV) $(WASM)/node_modules build $(LOCK)
+	rm -rf $(VENV) $(FASTCS_VENV) $(NICOS_VENV) $(WASM)/node_modules build $(LOCK)

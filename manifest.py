@@ -28,6 +28,7 @@ for name in ("control", "modules", "secop", "transport"):
 module("app.py", base_path="firmware", opt=3)
 module("builder.py", base_path="firmware", opt=3)
 module("configform.py", base_path="firmware", opt=3)
+module("wholetext.py", base_path="firmware", opt=3)
 module("settings.py", base_path="firmware", opt=3)
 module("registry.py", base_path="firmware", opt=3)
 module("boardbase.py", base_path="firmware", opt=3)

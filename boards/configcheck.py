@@ -42,7 +42,8 @@ PLACEHOLDERS = ('YOUR-SSID',)   # in the committed templates: to be replaced bef
 # The keys each part of the config may have: a misspelled optional key
 # ("tolrance") would otherwise be ignored silently and its default used.
 _SECTION_KEYS = {
-    'node': ('equipment_id', 'description', 'firmware', 'secop_version', 'state'),
+    'node': ('equipment_id', 'description', 'firmware', 'secop_version', 'state', 'implementor',
+             'timeout'),
     'tcp': ('enabled', 'bind', 'port', 'max_clients', 'idle_timeout'),
     'discovery': ('enabled', 'bind', 'port', 'announce', 'announce_port', 'interval'),
     'serial': ('enabled', 'path', 'uart', 'baudrate', 'rxbuf', 'tx', 'rx', 'presence'),
@@ -135,6 +136,10 @@ def _check_node(ctx):
                 % (node['equipment_id'],))
     if node.get('secop_version', '1.1') not in ('1.1', '2.0'):
         ctx.add('node: secop_version must be "1.1" or "2.0"')
+    implementor = node.get('implementor')
+    if implementor is not None and (type(implementor) is not str or not implementor):
+        ctx.add('node: implementor must be a non-empty name, e.g. "lab.example.org"')
+    number(ctx, 'node', node, 'timeout', 1, 3600)
     state = node.get('state')
     if state is not None and (type(state) is not str or not state):
         ctx.add('node: state must be the name of the settings file, e.g. "state.json"')

@@ -27,6 +27,7 @@ from secop.node import Node, forget
 
 FIRMWARE = 'secop-micropython 0.1.0'
 _SECTIONS = ('node', 'tcp', 'discovery', 'serial', 'access', 'board')
+_DESCRIBED = ('group', 'visibility', 'meaning', 'implementor')     # module keys only describe reads
 
 
 class ConfigError(Readable):
@@ -45,6 +46,14 @@ def build(app, problems=None, broken='', description_file=None):
     ``problems``: {module index: [text]} the host found (``start``)."""
     problems = problems or {}
     config = app.config
+    if description_file is None:        # this node describes itself
+        import configform
+        configform.one_form(config)
+        forget('configform')
+    else:                               # what only the description says is in its file
+        for cfg in config['modules']:
+            for key in _DESCRIBED:
+                cfg.pop(key, None)
     modules = []
     for index, cfg in enumerate(config['modules']):
         name = cfg.get('name', 'module%d' % index)
@@ -69,10 +78,13 @@ def build(app, problems=None, broken='', description_file=None):
     node_cfg = config.get('node', {})
     access = config.get('access', {})
     writers = access.get('writers')
-    app.node = Node(node_cfg.get('equipment_id', 'secop_micropython'),
+    app.node = Node(node_cfg.get('equipment_id') or default_id(app.board),
                     node_cfg.get('description', 'MicroPython SECoP node'),
                     modules, app.clock, firmware=node_cfg.get('firmware', FIRMWARE),
                     secop_version=node_cfg.get('secop_version', '1.1'),
+                    properties=() if description_file else tuple(
+                        (key, node_cfg[key]) for key in ('implementor', 'timeout')
+                        if key in node_cfg),
                     read_only=access.get('read_only', False),
                     allow=tuple(access.get('allow', ())),
                     writers=None if writers is None else tuple(writers),
@@ -85,6 +97,21 @@ def _restore_settings(app, path):
     settings.console = app.console
     app.store = settings.Store(path, app.node.modules)
     app.store.restore()
+
+
+def default_id(board):
+    """``secop_`` and the board's unique id in hex (``machine.unique_id()``, the MCU's
+    serial number; a board without ``machine`` may hold bytes in ``unique_id``): every
+    board of a fleet deployed with one config is a node of its own, and clients
+    key their data on the id."""
+    uid = getattr(board, 'unique_id', None)
+    try:
+        if uid is None:
+            import machine
+            uid = machine.unique_id()
+    except (AttributeError, ImportError, OSError):
+        return 'secop_micropython'
+    return 'secop_' + ''.join('%02x' % byte for byte in uid)
 
 
 def guard(config):
@@ -123,12 +150,10 @@ def load_config(path):
         return None, '%s cannot be read: %s' % (path, str(exc) or type(exc).__name__), None
     if type(config) is not dict:
         return None, '%s must hold a JSON object' % path, None
-    for mark in (b'\\ud', b'\\uD', b'"visibility"', b'"meaning"'):
-        if mark in text:                # what configform changes, perhaps
-            import configform
-            configform.one_form(config)
-            forget('configform')
-            break
+    if b'\\ud' in text or b'\\uD' in text:      # an escaped surrogate, perhaps
+        import wholetext
+        wholetext.whole_characters(config)
+        forget('wholetext')
     return config, '', config_key(text)
 
 
@@ -157,11 +182,13 @@ def prepared_description(config_path, key):
     return path if mark == key else None
 
 
-def start(config_path, app_class, board_module=None, kept=True):
+def start(config_path, app_class, board_module=None, kept=True, prepared=True):
     """(app, board) ready to run, heater outputs off; None if there is nothing
     to serve on.  ``app_class``: app.App (given, so that this module need not
     import the app that imports it); ``kept``: restore the settings kept on flash
-    (``node.state``): tools/compile_node.py builds the node without touching them."""
+    (``node.state``); ``prepared``: serve the prepared describing line if one
+    matches.  tools/compile_node.py builds the node without either: it writes
+    that line, from a node that describes itself."""
     if board_module is None:
         import board as board_module
     config, broken, key = load_config(config_path)
@@ -183,7 +210,7 @@ def start(config_path, app_class, board_module=None, kept=True):
     board = board_module.Board(config.get('board', {}))
     board.safe_state()
     app = app_class(config, board)
-    build(app, by_module, broken, prepared_description(config_path, key))
+    build(app, by_module, broken, prepared_description(config_path, key) if prepared else None)
     state = config.get('node', {}).get('state')
     if state and kept:
         _restore_settings(app, str(state))

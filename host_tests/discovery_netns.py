@@ -25,11 +25,13 @@ def run_in_namespace(timeout):
     return run_in_namespace(os.path.abspath(__file__), timeout)
 
 
-def _network():
-    for command in ('link set lo up', 'link add v0 type veth peer name v1',
-                    'addr add 10.76.0.1/24 brd + dev v0', 'addr add 10.76.0.2/24 brd + dev v1',
-                    'link set v0 up', 'link set v1 up', 'route add default dev v0'):
-        subprocess.run(['ip'] + command.split(), check=True)
+def network(name='v', subnet='10.76.0'):
+    """Inside the namespace: loopback up, a veth pair ``<name>0``/``<name>1`` on
+    ``<subnet>.1``/``.2`` (/24), the default route (and so broadcasts) on the first."""
+    for command in ('link set lo up', 'link add {0}0 type veth peer name {0}1',
+                    'addr add {1}.1/24 brd + dev {0}0', 'addr add {1}.2/24 brd + dev {0}1',
+                    'link set {0}0 up', 'link set {0}1 up', 'route add default dev {0}0'):
+        subprocess.run(['ip'] + command.format(name, subnet).split(), check=True)
 
 
 def _start_node(workdir):
@@ -52,7 +54,7 @@ def _start_node(workdir):
 
 
 def main():
-    _network()
+    network()
     listener = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     listener.bind(('0.0.0.0', PORT))

@@ -70,6 +70,7 @@ def deployed(board):
 def test_first_deploy_copies_all_and_node_answers(board, deployed):
     tcp_port, out = deployed
     assert '0 up to date' in out and 'deploy ok' in out
+    assert "warning: equipment_id 'example_heater' is a shipped example" in out
     assert 'verify tcp 127.0.0.1:%d' % tcp_port in out
     idn = ask(tcp_port, '*IDN?')
     assert idn.startswith('ISSE') and ',SECoP,' in idn
@@ -93,7 +94,7 @@ def test_second_deploy_copies_nothing(board, deployed):
     tcp_port, _ = deployed
     result = deploy(board.port)           # keeps the TCP port the board already uses
     assert result.returncode == 0, result.stdout + result.stderr
-    assert 'up to date, nothing to copy' in result.stdout
+    assert 'up to date, nothing to copy' in result.stdout, result.stdout
     assert 'copy ' not in result.stdout
     assert 'verify tcp 127.0.0.1:%d' % tcp_port in result.stdout
     assert 'SECoP' in ask(tcp_port, '*IDN?')
@@ -175,3 +176,11 @@ def test_the_deploy_reads_the_address_of_either_link_off_the_console():
     assert found.search('wifi: connected to LAB-WIFI as 192.168.1.57').group(1) == '192.168.1.57'
     assert found.search('ethernet: link up as 10.0.5.9').group(1) == '10.0.5.9'
     assert found.search('ethernet: link down') is None
+
+
+def test_an_own_equipment_id_or_none_gets_no_warning():
+    sys.path.insert(0, os.path.join(ROOT, 'tools'))
+    import deploy as deploy_tool
+    assert deploy_tool.example_id({'node': {'equipment_id': 'pico_heater'}}) == 'pico_heater'
+    assert deploy_tool.example_id({'node': {'equipment_id': 'lab3_furnace'}}) is None
+    assert deploy_tool.example_id({'node': {}}) is None

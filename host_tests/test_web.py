@@ -271,6 +271,26 @@ def test_fragments_ping_and_describe_stream(node):
         ws.close()
 
 
+def test_describe_is_one_frame_without_a_prepared_line_too(tmp_path):
+    """--raw-config: no describing.txt, the node builds its line and measures it first."""
+    with open(os.path.join(ROOT, 'boards', 'sim', 'config.json')) as f:
+        config = json.load(f)
+    config['node']['description'] += ' (\u00b0C, \U0001f321)'
+    path = tmp_path / 'config.json'
+    path.write_text(json.dumps(config))
+    with SimNode('--raw-config', config=str(path), speed=10) as sim:
+        assert not os.path.exists(tmp_path / 'describing.txt')
+        ws = RawWebSocket(sim.port)
+        try:
+            ws.send(b'describe')
+            opcode, final, payload = ws.recv()
+            assert opcode == 1 and final and payload.endswith(b'}\n')
+            assert json.loads(payload.decode().split(' ', 2)[2])['description'].endswith(
+                '\U0001f321)')
+        finally:
+            ws.close()
+
+
 @pytest.mark.parametrize('frame, code', [
     (dict(payload=b'x' * 2000), 1009),                  # longer than max_line
     (dict(payload=b'*IDN?', opcode=2), 1003),           # binary

@@ -49,7 +49,7 @@ from secop import describe
 config, why, key = builder.load_config(sys.argv[1])
 if config is None:
     raise SystemExit('compile_node: ' + why)
-app, board = builder.start(sys.argv[1], App, StandIn, kept=False)
+app, board = builder.start(sys.argv[1], App, StandIn, kept=False, prepared=False)
 describe.write(app.node, sys.argv[2], key)
 '''
 

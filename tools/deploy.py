@@ -235,6 +235,12 @@ def run(args):
                       'fix them, check again with: .venv/bin/python tools/check_config.py %s '
                       '--board %s' % (os.path.relpath(path), args.board))
     detail('ok')
+    example = example_id(config)
+    if example:
+        detail('warning: equipment_id %r is a shipped example: every board deployed with it '
+               'is that node, and clients key their data on it (a bluesky count over two '
+               'collides); set your own or leave it out (the board\'s unique id is used)'
+               % example)
 
     stage = os.path.join(ROOT, 'build', 'deploy', args.board)
     items = build(caps, stage)
@@ -277,6 +283,16 @@ def run(args):
     verify(args, config, console)
     print('deploy ok', flush=True)
     return 0
+
+
+def example_id(config):
+    """The config's equipment_id if it is one of the shipped example configs' ids."""
+    ident = (config.get('node') or {}).get('equipment_id')
+    for path in glob.glob(os.path.join(ROOT, 'boards', '*', 'config*.json')):
+        with open(path) as f:
+            if ident and ident == json.load(f).get('node', {}).get('equipment_id'):
+                return ident
+    return None
 
 
 def main(argv=None):

@@ -113,6 +113,8 @@ class Board(BoardBase):
             plant.get('ambient', 22.0), plant.get('rated_power', 100.0),
             plant.get('dead_time', 3.0), plant.get('noise', 0.02), plant.get('seed', 1))
         self.fault = 0
+        # the MCU's serial number (builder.default_id): the board setting unique_id
+        self.unique_id = int(config.get('unique_id', 1)).to_bytes(6, 'big')
 
     # --- time ---------------------------------------------------------------
 

@@ -10,7 +10,7 @@ PLATFORM = 'linux'
 NETWORK = True                  # loopback only (tools/sim.py binds 127.0.0.1)
 WIFI = False
 SETTINGS = (('speed', 0.001, 10000, False), ('wrap_in', 0, 6 * 86400, False),
-            ('adc_ceiling_uv', 0, 5000000, True))
+            ('adc_ceiling_uv', 0, 5000000, True), ('unique_id', 0, 0xffffffff, True))
 
 ADC_CHANNELS = ('ambient', 'block')
 ADC_PINS = ()

@@ -7,19 +7,24 @@ only the framing changes:
 - out: the connection's one writer still writes every byte.  The session's
   ``pop`` is wrapped so that each SECoP message leaves as one TEXT frame (its
   LF kept, which RFC-107 allows); the one streamed reply, ``describe``, too:
-  its length is measured first (``_line_bytes``), then the frame header and
-  the chunks go out as they come, so the report is never built whole.  Control frames and the handshake are queued already framed
-  (``Frames``).
+  its length is known first (``_line_bytes``: the prepared line's file size,
+  or a first pass over the line the node builds), then the frame header and
+  the chunks go out as they come, so the line is never built whole.  Control
+  frames and the handshake are queued already framed (``Frames``).
 - in: frames are read into the connection's input buffer and unmasked there.
   A message (fragments joined) longer than that buffer (``max_line``) closes
   the connection with 1009; an unmasked or malformed frame with 1002, a binary
-  one with 1003, a text message that is not UTF-8 with 1007.  Each line of a text message is one SECoP request.
+  one with 1003, a text message that is not UTF-8 with 1007.  Each line of a
+  text message is one SECoP request.
 """
 
 import asyncio
 import binascii
 import hashlib
+import os
 from micropython import const
+
+from secop.node import KEY_CHARS
 
 _GUID = b'258EAFA5-E914-47DA-95CA-C5AB0DC85B11'
 _CONTINUATION, _TEXT, _BINARY, _CLOSE, _PING, _PONG = 0, 1, 2, 8, 9, 10
@@ -80,7 +85,11 @@ def _one_frame(chunks, length):
 
 def _line_bytes(node):
     """The length in bytes of the ``describing`` line (the one reply queued as
-    chunks), from a first pass over it: one chunk at a time, as it is sent."""
+    chunks): the prepared line's file less its key, or a first pass over the
+    line the node builds, one chunk at a time as it is sent."""
+    path = node.description_file
+    if path is not None:
+        return os.stat(path)[6] - KEY_CHARS
     length = 0
     for chunk in node.description_line():
         length += len(chunk.encode())

@@ -18,6 +18,10 @@ def reset_cause():
     return cause[0]
 
 
+def unique_id():
+    return b'\x24\x0a\xc4\x12\x34\x56'
+
+
 class Pin:
     IN = 1
     OUT = 3

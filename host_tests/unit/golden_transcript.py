@@ -7,7 +7,8 @@ Transcript format (one file per topic in ``golden/``)::
     < expected reply line   received by client A, exactly
     B> / B<                 the same for a second client B
     !clock none             switch the node's clock (none | <ms>)
-    !node production        (first line) replay against production_node, not the tutorial's
+    !node production [2.0]  (first line) replay against production_node, not the tutorial's
+                            (in SECoP 2.0 if given)
 
 After each request, the lines queued for every client must equal the ``<``
 lines that follow it, in order, for each client separately; ``{*}`` in an
@@ -163,7 +164,7 @@ def replay(path):
     clock = tutorial_node.FixedClock()
     if steps and steps[0][1] == 'node':
         import production_node
-        node = production_node.make_node()
+        node = production_node.make_node(secop_version=steps[0][2].partition(' ')[2] or '1.1')
     else:
         node = tutorial_node.make_node(clock)
     sessions = {'A': node.open_session(), 'B': node.open_session(), 'C': node.open_session()}

@@ -10,7 +10,6 @@ import json
 
 import app
 import builder
-import configform
 import fake_ticks
 import tutorial_node
 
@@ -70,12 +69,14 @@ NTC = {'type': 'ntc', 'r25': 10000, 'beta': 3950, 'r_fixed': 10000, 't_min': -40
        't_max': 125}
 CONFIG = {
     'node': {'equipment_id': 'golden_heater', 'description': 'the production modules',
-             'firmware': 'secop-micropython (golden)'},
+             'firmware': 'secop-micropython (golden)', 'implementor': 'secop-micropython',
+             'timeout': 10},
     'tcp': {'enabled': False},
     'modules': [
         {'name': 'outside', 'class': 'temperature', 'description': 'Outside temperature.',
          'adc': {'uv': 1650000}, 'sensor': NTC, 'samples': 4},
         {'name': 'heater', 'class': 'loop', 'description': 'Heated block',
+         'meaning': ['temperature_regulation', 20],
          'adc': {'uv': 1500000}, 'sensor': NTC, 'samples': 4,
          'heater': {'pin': 0, 'freq': 10, 'rated_power': 100.0},
          't_min': 0.0, 't_max': 90.0, 'overtemp': 100.0, 'period': 0.5,
@@ -95,7 +96,6 @@ def make_node(clock=None, modules=None, **node):
     config['node'].update(node)
     for entry in config['modules']:
         entry.update((modules or {}).get(entry['name'], {}))
-    configform.one_form(config)         # as builder.load_config does with a config.json
     built = app.App(config, GoldenBoard())
     builder.build(built)
     return built.node

@@ -33,3 +33,6 @@ class GoldenTranscripts(unittest.TestCase):
 
     def test_production_modules(self):
         self.check('07_production')
+
+    def test_production_modules_in_2_0(self):
+        self.check('08_production_v2')

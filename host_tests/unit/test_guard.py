@@ -5,7 +5,7 @@ import json
 import unittest
 
 import builder
-import configform
+import wholetext
 
 
 class Guard(unittest.TestCase):
@@ -36,14 +36,24 @@ class Guard(unittest.TestCase):
 
 
 class WholeCharacters(unittest.TestCase):
-    """configform (load_config): a config that escapes a character beyond the BMP as a UTF-16
+    """wholetext (load_config): a config that escapes a character beyond the BMP as a UTF-16
     surrogate pair (as Python's json.dumps does) gives one whole character."""
 
     def test_pairs_joined_lone_surrogates_replaced(self):
-        config = configform.one_form(json.loads(
+        config = wholetext.whole_characters(json.loads(
             '{"node": {"description": "x\\ud83c\\udf21y"}, '
             '"modules": [{"name": "\\ud83c", "d": ["z\\udf21", 5, "\\u00fcber"]}]}'))
         self.assertEqual(config['node']['description'], 'x\U0001f321y')
         self.assertEqual(config['node']['description'].encode(), b'x\xf0\x9f\x8c\xa1y')
         self.assertEqual(config['modules'][0]['name'], '\ufffd')
         self.assertEqual(config['modules'][0]['d'], ['z\ufffd', 5, '\u00fcber'])
+
+
+class DefaultId(unittest.TestCase):
+    def test_from_the_board_unique_id(self):
+        class Board:
+            unique_id = b'\x24\x0a\xc4\x00\x01\xff'
+        self.assertEqual(builder.default_id(Board()), 'secop_240ac40001ff')
+
+    def test_a_board_without_one(self):        # machine's, if the runtime has one
+        self.assertTrue(builder.default_id(object()).startswith('secop_'))

@@ -101,3 +101,4 @@ class Declarations(unittest.TestCase):
         self.assertEqual(names, ['value', 'status', 'pollinterval', '_extra'])
         self.assertEqual(Probe.accessibles[0][1].description, 'probe')
         self.assertEqual(Readable.accessibles[0][1].description, 'current value of the module')
+

@@ -48,6 +48,17 @@ def test_request_allocations_under_their_ceiling(figures, request_line):
            BUDGET['request_bytes'][request_line])
 
 
+@pytest.mark.parametrize('scenario', sorted(BUDGET['board_request_bytes']))
+def test_a_board_measurement_allocates_little(figures, scenario):
+    """A measurement on the board's own ADC code: 16 samples, each scaled in small ints
+    (a bigint per sample took it to about 1.9 KB on 32 bits)."""
+    for request_line, limits in BUDGET['board_request_bytes'][scenario].items():
+        within('%s %s' % (scenario, request_line), figures[scenario]['requests'][request_line],
+               limits)
+
+
 def test_every_scenario_and_request_kind_has_a_budget(figures):
     assert set(figures) == set(BUDGET['live_heap'])
     assert set(figures['ESP32-like']['requests']) == set(BUDGET['request_bytes'])
+    for scenario, limits in BUDGET['board_request_bytes'].items():
+        assert set(figures[scenario]['requests']) == set(limits)

@@ -42,6 +42,8 @@ TUTORIAL_MIX = (('change heater:_maxheaterpower 50', 'changed heater:_maxheaterp
 REQUESTS = (('read heater:value', 'reply '), ('read outside:value', 'reply '),
             ('change heater:_maxheaterpower 40', 'changed '), ('ping', 'pong '),
             ('do heater:_examplecommand {"a":2.5,"b":4}', 'done '))
+# on a real board's ADC (the Pyboard's, through its fakes): what one measurement costs
+BOARD_REQUESTS = (('read outside:value', 'reply '),)
 # name: board folder, config, TCP clients, WebSocket clients, built-in modules faked, what
 WASM32_SCENARIOS = {
     'Pyboard': ('pyboard', PYBOARD_CONFIG, 0, 0, ('machine', 'pyb'),
@@ -189,8 +191,7 @@ def wasm32_scenario(workdir, name, rounds=3, scenario=None):
     for code_line, label in zip(work, ('runtime', 'fakes') + WASM32_STEPS):
         steps += [code_line, 'probe.mark(%r)' % label]
     steps.append('probe.qstr_pool()')
-    if board == 'sim':
-        steps.append('probe.allocations(%r)' % (REQUESTS,))
+    steps.append('probe.allocations(%r)' % (REQUESTS if board == 'sim' else BOARD_REQUESTS,))
     outputs = wasm32.run(steps, trees, ['/run', '/board', '/firmware', '/fakes'])
     mem, requests, qstr = {}, {}, None
     for line in '\n'.join(outputs).splitlines():

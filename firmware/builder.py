@@ -27,7 +27,7 @@ from secop.node import Node, forget
 
 FIRMWARE = 'secop-micropython 0.1.0'
 _SECTIONS = ('node', 'tcp', 'discovery', 'serial', 'access', 'board')
-_DESCRIBED = ('group', 'visibility', 'meaning', 'implementor')     # module keys only describe reads
+_DESCRIBED = ('description', 'group', 'visibility', 'meaning', 'implementor')   # read by describe only
 
 
 class ConfigError(Readable):

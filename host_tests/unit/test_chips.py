@@ -188,14 +188,9 @@ def on_words(sensor_cfg, data):
 class MAX31855Test(unittest.TestCase):
     def test_data_sheet_words(self):
         # +1600.00 degC, cold junction +127.0000; -250.00, -55.0000 (data sheet tables 4 and 5)
-        chip, module = on_words({'type': 'max31855', 't_min': -270, 't_max': 1800},
-                                b'\x64\x00\x7f\x00')
-        self.assertEqual(chip.measure(), 1600.0)
-        self.assertEqual(module.values['_cold_junction'], 127.0)
-        chip, module = on_words({'type': 'max31855', 't_min': -270, 't_max': 1800},
-                                b'\xf0\x60\xc9\x00')
-        self.assertEqual(chip.measure(), -250.0)
-        self.assertEqual(module.values['_cold_junction'], -55.0)
+        chip = from_config({'type': 'max31855'}, 3300000)
+        self.assertEqual(chip.decode(b'\x64\x00\x7f\x00'), (1600.0, 127.0))
+        self.assertEqual(chip.decode(b'\xf0\x60\xc9\x00'), (-250.0, -55.0))
 
     def test_fault_bits(self):
         for low, kind, text in ((0x01, 'open', 'open'), (0x02, 'short', 'GND'),
@@ -206,12 +201,15 @@ class MAX31855Test(unittest.TestCase):
             self.assertIn(text, fault.error.text)
             self.assertEqual(module.values['_cold_junction'], 22.0)    # still reported
 
-    def test_follows_the_model_within_its_linear_compensation(self):
-        # 41.276 uV/K is type K's slope near 500 degC: 0.75 K off at 0 degC, 22 K from
-        # the cold junction, and a few tenths between it and 100 degC
-        for temp, error in ((0.0, 0.75), (30.0, 0.0), (60.0, -0.25), (100.0, 0.0)):
-            chip, _, _, _ = connected({'type': 'max31855'}, temp)
-            self.assertAlmostEqual(chip.measure(), temp + error, delta=0.26)
+    def test_the_chips_line_is_undone_along_type_k(self):
+        # the chip's reading of a 100.0 degC junction with its cold junction at 25.0 degC:
+        # 25 + (4.096 - 1.000 mV) / 41.276 uV/K = 100.0 on the line
+        chip, module = on_words({'type': 'max31855'}, b'\x06\x40\x19\x00')      # 100.00, 25.0
+        self.assertAlmostEqual(chip.measure(), 100.0, delta=0.3)
+        for hot in (0.0, 30.0, 60.0, 100.0, 400.0, 1000.0):
+            chip, _, _, _ = connected({'type': 'max31855'}, hot)
+            # the model's cold junction reads 0.2 K warm; the 0.25 K steps are truncated
+            self.assertAlmostEqual(chip.measure(), hot + 0.2 - 0.125, delta=0.2, msg=hot)
         self.assertEqual(chip.EXTRA[0][0], '_cold_junction')
 
 

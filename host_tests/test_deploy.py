@@ -4,7 +4,9 @@ One vboard serves the module: the first deploy copies everything and the node
 answers ``*IDN?`` and ``describe`` over TCP after the reset; a second deploy
 copies nothing; stale ``.py`` files that would shadow the ``.mpy`` are removed;
 a hard reset from mpremote and the Pyboard's soft reset restart the node; a bad
-config stops the deploy before the board is touched.  Processes are stopped by PID at the end.
+config stops the deploy before the board is touched; the rp2 board deploys to a
+vboard posing as a Pico W, inside a network namespace.  Processes are stopped by
+PID at the end.
 """
 
 import json

@@ -35,7 +35,6 @@ module("boardbase.py", base_path="firmware", opt=3)
 module("spibus.py", base_path="firmware", opt=3)
 module("netboard.py", base_path="firmware", opt=3)
 module("ethernet.py", base_path="firmware", opt=3)
-module("scaledadc.py", base_path="firmware", opt=3)
 # the board's modules, as its declaration lists them (paths here are relative to
 # this file: the manifest tool runs it from its own folder)
 declaration = {}

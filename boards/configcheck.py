@@ -154,6 +154,10 @@ def _check_board(ctx):
     number(ctx, where, cfg, 'vref_uv', 1000000, 5000000, integer=True)
     for key, low, high, integer in ctx.caps.SETTINGS:
         number(ctx, where, cfg, key, low, high, integer=integer)
+    country = cfg.get('country')        # the Wi-Fi regulatory domain (boards/rp2)
+    if country is not None and not (type(country) is str and len(country) == 2
+                                    and country.isalpha() and country.isupper()):
+        ctx.add('board: country must be a two-letter code such as "DE", not %r' % (country,))
     if ctx.caps.OUTPUT_PINS is None:
         return
     safe = cfg.get('safe_pins')

@@ -568,6 +568,16 @@ def test_rp2_pins_pwm_and_watchdog():
     assert_reports(rp2_problems(long_watchdog), 'the watchdog of the Pico W allows at most 8388')
 
 
+def test_rp2_country():
+    def country(code):
+        def change(config):
+            config['board']['country'] = code
+        return change
+    assert rp2_problems(country('DE')) == []
+    for bad in ('de', 'DEU', 'D1', 49):
+        assert_reports(rp2_problems(country(bad)), 'board: country must be a two-letter code')
+
+
 def test_rp2_spi_pins_among_each_buses_choices():
     spi = {'bus': 0, 'sck': 18, 'mosi': 19, 'miso': 16, 'cs': 17}
     assert rp2_problems(on_chip(spi)) == []

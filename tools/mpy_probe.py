@@ -111,8 +111,6 @@ def inside(workdir, heap, config=SIM_CONFIG, probe=None):
             result['mem'][line.split()[1]] = int(line.split()[2])
         elif line.startswith('QSTR '):
             result['qstr'] = int(re.search(r'n_total_bytes=(\d+)', line).group(1))
-        elif line.startswith('qstr pool:'):
-            qstr = int(line.split('n_total_bytes=')[1].split()[0])
         elif line.startswith('REQ '):
             result['requests'].append(json.loads(line[4:]))
     return result
@@ -198,7 +196,7 @@ def wasm32_scenario(workdir, name, rounds=3, scenario=None):
         if line.startswith('MEM '):
             mem[line.split()[1]] = int(line.split()[2])
         elif line.startswith('qstr pool:'):
-            qstr = int(line.split('n_total_bytes=')[1].split()[0])
+            qstr = int(re.search(r'n_total_bytes=(\d+)', line).group(1))
         elif line.startswith('REQ '):
             request, grown = json.loads(line[4:])
             requests[request] = grown
